@@ -1,0 +1,64 @@
+"""Engines for the configured database: an existing server or the embedded cluster."""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from sqlalchemy import Engine, create_engine, text
+from sqlalchemy.exc import OperationalError
+
+from gis.db.embedded import EmbeddedCluster
+from gis.errors import DatabaseUnavailable, SetupError
+from gis.settings import DatabaseSettings
+
+
+def database_url(settings: DatabaseSettings) -> str:
+    """``WANGGE_DATABASE_URL`` if set, else the embedded cluster's URL (starting it)."""
+    if settings.database_url:
+        return _normalise(settings.database_url)
+    return EmbeddedCluster(settings.data_dir).up().url
+
+
+def make_engine(settings: DatabaseSettings, **kwargs: object) -> Engine:
+    """An engine on the configured database; raises DatabaseUnavailable if it does not answer."""
+    engine = create_engine(database_url(settings), pool_pre_ping=True, **kwargs)
+    try:
+        with engine.connect() as conn:
+            conn.execute(text("SELECT 1"))
+    except OperationalError as exc:
+        where = engine.url.render_as_string(hide_password=True)
+        raise DatabaseUnavailable(f"cannot connect to {where}: {exc.orig}".strip()) from exc
+    return engine
+
+
+def secret_key(settings: DatabaseSettings) -> str:
+    """The key protecting personal data at rest.
+
+    ``WANGGE_SECRET_KEY`` if set; with the embedded cluster, a key generated once
+    and kept beside it (mode 0600); with an external server and no key, an error,
+    because a key lost with a temporary directory would lose the data.
+    """
+    if settings.secret_key:
+        return settings.secret_key
+    if settings.database_url:
+        raise SetupError("set WANGGE_SECRET_KEY: it protects ID numbers and phones at rest")
+    path = Path(settings.data_dir).absolute() / "secret.key"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:  # O_EXCL: two processes starting at once agree on one key
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_urlsafe(32))
+    return path.read_text().strip()
+
+
+def _normalise(url: str) -> str:
+    # Users paste libpq URLs; SQLAlchemy needs the driver named.
+    for prefix in ("postgresql://", "postgres://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url

@@ -1,0 +1,319 @@
+"""The data model (DESIGN.md) as SQLAlchemy 2 / GeoAlchemy2 models.
+
+Geometry is stored in EPSG:4326. Rules the database itself must keep — valid
+geometry, a child area's level below its parent's, one published plan per area —
+are constraints and triggers (see the first migration), not application code.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from geoalchemy2 import Geometry
+from sqlalchemy import (
+    BigInteger,
+    CheckConstraint,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    SmallInteger,
+    String,
+    Text,
+    UniqueConstraint,
+    func,
+    text,
+)
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.types import UserDefinedType
+
+NAMING = {
+    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+AREA_LEVELS = ("district", "street", "community")
+PLAN_STATUSES = ("draft", "published", "archived")
+HOUSEHOLD_KINDS = ("registered", "resident", "floating", "rental")
+CAMERA_LEVELS = ("district", "street", "community", "private")
+CAMERA_STATUSES = ("online", "offline", "maintenance")
+INCIDENT_STATUSES = ("reported", "accepted", "dispatched", "resolved", "closed")
+INCIDENT_SOURCES = ("grid_worker", "hotline", "video", "110")
+INCIDENT_URGENCIES = ("low", "normal", "high", "critical")
+
+
+class LTree(UserDefinedType):
+    """PostgreSQL ``ltree``: the materialised path of an area ("everything under X")."""
+
+    cache_ok = True
+
+    def get_col_spec(self, **kw: Any) -> str:
+        return "LTREE"
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING)
+
+
+def _geom(kind: str) -> Any:
+    # spatial_index=False: the migration names its GiST indexes explicitly.
+    return Geometry(kind, srid=4326, spatial_index=False)
+
+
+def _valid(column: str = "geom") -> CheckConstraint:
+    return CheckConstraint(f"ST_IsValid({column})", name="geom_valid")
+
+
+def _enum(name: str, values: tuple[str, ...]) -> Enum:
+    return Enum(*values, name=name)
+
+
+class Area(Base):
+    """A district, street (街道/乡镇) or community (社区/村)."""
+
+    __tablename__ = "area"
+    __table_args__ = (
+        _valid(),
+        CheckConstraint("code ~ '^[0-9]{12}$'", name="code_format"),
+        Index("ix_area_geom", "geom", postgresql_using="gist"),
+        Index("ix_area_path", "path", postgresql_using="gist"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(12), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    level: Mapped[str] = mapped_column(_enum("area_level", AREA_LEVELS))
+    kind: Mapped[str | None] = mapped_column(String(16))  # urban / rural for communities
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="RESTRICT"))
+    path: Mapped[str] = mapped_column(LTree)  # set by trigger from the parent's path
+    geom: Mapped[Any] = mapped_column(_geom("MULTIPOLYGON"))
+    area_m2: Mapped[float | None] = mapped_column(Float)
+
+
+class GridPlan(Base):
+    """A version of the grid layout of an area; at most one published per area."""
+
+    __tablename__ = "grid_plan"
+    __table_args__ = (
+        Index(
+            "uq_grid_plan_one_published",
+            "area_id",
+            unique=True,
+            postgresql_where=text("status = 'published'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(
+        _enum("plan_status", PLAN_STATUSES), server_default="draft"
+    )
+    area_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="RESTRICT"))
+    params: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+    created_by: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    published_by: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    version: Mapped[int] = mapped_column(Integer, server_default="1")
+
+
+class Grid(Base):
+    __tablename__ = "grid"
+    __table_args__ = (
+        UniqueConstraint("plan_id", "code"),
+        _valid(),
+        CheckConstraint("households >= 0", name="households_nonnegative"),
+        Index("ix_grid_geom", "geom", postgresql_using="gist"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    plan_id: Mapped[int] = mapped_column(ForeignKey("grid_plan.id", ondelete="CASCADE"))
+    community_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="RESTRICT"))
+    code: Mapped[str] = mapped_column(String(15))
+    name: Mapped[str | None] = mapped_column(Text)
+    geom: Mapped[Any] = mapped_column(_geom("MULTIPOLYGON"))
+    households: Mapped[int] = mapped_column(Integer, server_default="0")
+    area_m2: Mapped[float | None] = mapped_column(Float)
+
+
+class Building(Base):
+    __tablename__ = "building"
+    __table_args__ = (
+        _valid(),
+        CheckConstraint("households >= 0", name="households_nonnegative"),
+        CheckConstraint("levels IS NULL OR levels > 0", name="levels_positive"),
+        Index("ix_building_geom", "geom", postgresql_using="gist"),
+        Index("ix_building_community_id", "community_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    address: Mapped[str | None] = mapped_column(Text)
+    levels: Mapped[int | None] = mapped_column(SmallInteger)
+    kind: Mapped[str | None] = mapped_column(String(16))
+    households: Mapped[int] = mapped_column(Integer, server_default="0")
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="SET NULL"))
+    geom: Mapped[Any] = mapped_column(_geom("POLYGON"))
+
+
+class BuildingGrid(Base):
+    """Which grid a building belongs to, per plan (derived on publish or edit)."""
+
+    __tablename__ = "building_grid"
+    __table_args__ = (Index("ix_building_grid_grid_id", "grid_id"),)
+
+    plan_id: Mapped[int] = mapped_column(
+        ForeignKey("grid_plan.id", ondelete="CASCADE"), primary_key=True
+    )
+    building_id: Mapped[int] = mapped_column(
+        ForeignKey("building.id", ondelete="CASCADE"), primary_key=True
+    )
+    grid_id: Mapped[int] = mapped_column(ForeignKey("grid.id", ondelete="CASCADE"))
+
+
+class Household(Base):
+    __tablename__ = "household"
+    __table_args__ = (
+        CheckConstraint("members >= 0", name="members_nonnegative"),
+        Index("ix_household_building_id", "building_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(48), unique=True)
+    building_id: Mapped[int] = mapped_column(ForeignKey("building.id", ondelete="CASCADE"))
+    room: Mapped[str | None] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(_enum("household_kind", HOUSEHOLD_KINDS))
+    members: Mapped[int] = mapped_column(SmallInteger, server_default="1")
+
+
+class Person(Base):
+    """A resident. ID number and phone are personal data: encrypted at rest
+    (pgcrypto, key from settings), with a keyed hash for exact lookup and a
+    masked copy for display, so serving never needs the key."""
+
+    __tablename__ = "person"
+    __table_args__ = (
+        CheckConstraint("sex IN ('M', 'F')", name="sex_known"),
+        Index("ix_person_household_id", "household_id"),
+        Index("ix_person_id_number_hash", "id_number_hash"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(56), unique=True)
+    household_id: Mapped[int] = mapped_column(ForeignKey("household.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(Text)
+    id_number_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    id_number_hash: Mapped[str | None] = mapped_column(String(64))
+    id_number_masked: Mapped[str | None] = mapped_column(String(18))
+    phone_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    phone_masked: Mapped[str | None] = mapped_column(String(16))
+    birth_year: Mapped[int | None] = mapped_column(SmallInteger)
+    sex: Mapped[str | None] = mapped_column(String(1))
+    tags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
+
+
+class Camera(Base):
+    __tablename__ = "camera"
+    __table_args__ = (
+        _valid(),
+        CheckConstraint("heading IS NULL OR (heading >= 0 AND heading < 360)", name="heading"),
+        CheckConstraint("fov_deg IS NULL OR (fov_deg > 0 AND fov_deg <= 360)", name="fov"),
+        CheckConstraint("range_m IS NULL OR range_m > 0", name="range_positive"),
+        Index("ix_camera_geom", "geom", postgresql_using="gist"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str | None] = mapped_column(Text)
+    heading: Mapped[float | None] = mapped_column(Float)
+    fov_deg: Mapped[float | None] = mapped_column(Float)
+    range_m: Mapped[float | None] = mapped_column(Float)
+    stream_url: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(
+        _enum("camera_status", CAMERA_STATUSES), server_default="online"
+    )
+    level: Mapped[str] = mapped_column(_enum("camera_level", CAMERA_LEVELS))
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="SET NULL"))
+    geom: Mapped[Any] = mapped_column(_geom("POINT"))
+
+
+class Incident(Base):
+    __tablename__ = "incident"
+    __table_args__ = (
+        _valid(),
+        Index("ix_incident_geom", "geom", postgresql_using="gist"),
+        Index("ix_incident_reported_at", "reported_at"),
+        Index("ix_incident_community_id", "community_id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    category: Mapped[str] = mapped_column(String(32))
+    urgency: Mapped[str] = mapped_column(
+        _enum("incident_urgency", INCIDENT_URGENCIES), server_default="normal"
+    )
+    status: Mapped[str] = mapped_column(
+        _enum("incident_status", INCIDENT_STATUSES), server_default="reported"
+    )
+    source: Mapped[str] = mapped_column(_enum("incident_source", INCIDENT_SOURCES))
+    reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    description: Mapped[str | None] = mapped_column(Text)
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="SET NULL"))
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id", ondelete="SET NULL"))
+    building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id", ondelete="SET NULL"))
+    idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
+    geom: Mapped[Any] = mapped_column(_geom("POINT"))
+
+
+class IncidentEvent(Base):
+    """One workflow transition of an incident."""
+
+    __tablename__ = "incident_event"
+    __table_args__ = (Index("ix_incident_event_incident_id", "incident_id"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"))
+    from_status: Mapped[str | None] = mapped_column(_enum("incident_status", INCIDENT_STATUSES))
+    to_status: Mapped[str] = mapped_column(_enum("incident_status", INCIDENT_STATUSES))
+    actor: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    note: Mapped[str | None] = mapped_column(Text)
+
+
+class Worker(Base):
+    __tablename__ = "worker"
+    __table_args__ = (Index("ix_worker_last_geom", "last_geom", postgresql_using="gist"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    name: Mapped[str] = mapped_column(Text)
+    role: Mapped[str] = mapped_column(String(32))
+    phone_masked: Mapped[str | None] = mapped_column(String(16))
+    community_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="SET NULL"))
+    grid_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id", ondelete="SET NULL"))
+    last_geom: Mapped[Any | None] = mapped_column(_geom("POINT"))
+    last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class AuditLog(Base):
+    """Who read or changed which personal data, and when."""
+
+    __tablename__ = "audit_log"
+    __table_args__ = (Index("ix_audit_log_at", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    actor: Mapped[str] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(String(32))
+    object_type: Mapped[str] = mapped_column(String(32))
+    object_id: Mapped[str | None] = mapped_column(Text)
+    detail: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))

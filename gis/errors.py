@@ -1,0 +1,41 @@
+"""Domain errors of the spatial core.
+
+The API and the CLI map these to problem+json responses and one-line messages;
+the core never knows about HTTP (see STYLE.md, "Errors belong to the core").
+"""
+
+from __future__ import annotations
+
+
+class WanggeError(Exception):
+    """Base class: a problem the user can act on, with a message that says how."""
+
+    title = "wangge error"
+
+
+class SetupError(WanggeError):
+    """Something the machine lacks (PostgreSQL, PostGIS, a writable data directory)."""
+
+    title = "setup problem"
+
+
+class DatabaseUnavailable(WanggeError):
+    """The database cannot be reached."""
+
+    title = "database unavailable"
+
+
+class NotFound(WanggeError):
+    """A named object (area, plan, building...) does not exist."""
+
+    title = "not found"
+
+
+class InvalidInput(WanggeError):
+    """Input that fails validation; `problems` lists each (where, what) found."""
+
+    title = "invalid input"
+
+    def __init__(self, message: str, problems: list[dict] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or []

@@ -1,0 +1,34 @@
+"""Settings of the spatial core, read from ``WANGGE_*`` environment variables.
+
+Settings are passed into ``gis`` and ``tiles`` functions as arguments; nothing
+reads a module-level singleton, so tests can build as many as they like.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class DatabaseSettings(BaseSettings):
+    """Where the database lives.
+
+    ``WANGGE_DATABASE_URL`` unset means the embedded cluster under
+    ``WANGGE_DATA_DIR`` (default ``./.wangge``), started on demand.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="WANGGE_", extra="ignore")
+
+    database_url: str | None = Field(
+        default=None, description="SQLAlchemy URL of an existing PostGIS database."
+    )
+    data_dir: Path = Field(
+        default=Path(".wangge"), description="Directory of the embedded cluster and caches."
+    )
+    secret_key: str | None = Field(
+        default=None,
+        description="Key that protects ID numbers and phones at rest; "
+        "the embedded cluster generates and keeps one when unset.",
+    )
