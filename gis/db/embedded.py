@@ -64,13 +64,16 @@ class ClusterStatus:
     url: str | None
 
 
-def find_pg_bin() -> Path:
-    """The newest PostgreSQL bin directory here, or a SetupError saying what to install."""
+def find_pg_bin(root: Path = Path("/usr/lib/postgresql")) -> Path:
+    """The newest PostgreSQL bin directory here, or a SetupError saying what to install.
+
+    Looks in ``WANGGE_PG_BIN``, then Debian's ``/usr/lib/postgresql/<major>/bin``,
+    then the directory of ``pg_ctl`` on PATH.
+    """
     candidates = []
     env_bin = os.environ.get("WANGGE_PG_BIN")
     if env_bin:
         candidates.append(Path(env_bin))
-    root = Path("/usr/lib/postgresql")
     if root.is_dir():
         versions = sorted(
             (p for p in root.iterdir() if p.name.isdigit()), key=lambda p: int(p.name), reverse=True

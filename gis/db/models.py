@@ -114,9 +114,7 @@ class GridPlan(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(
-        _enum("plan_status", PLAN_STATUSES), server_default="draft"
-    )
+    status: Mapped[str] = mapped_column(_enum("plan_status", PLAN_STATUSES), server_default="draft")
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="RESTRICT"))
     params: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     created_by: Mapped[str | None] = mapped_column(Text)

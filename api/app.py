@@ -1,0 +1,38 @@
+"""The FastAPI application factory."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+
+from api import problems
+from api.routers import areas, health
+from gis.settings import DatabaseSettings
+
+
+def create_app(settings: DatabaseSettings | None = None) -> FastAPI:
+    """Build the app; the lifespan opens the database engine and puts it on ``app.state``."""
+    settings = settings or DatabaseSettings()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        from gis.db.engine import make_engine
+
+        app.state.engine = make_engine(settings, pool_size=10, max_overflow=10)
+        try:
+            yield
+        finally:
+            app.state.engine.dispose()
+
+    app = FastAPI(
+        title="wangge",
+        summary="Open map service for grid-based community governance (网格化管理).",
+        version="0.1.0",
+        lifespan=lifespan,
+    )
+    problems.install(app)
+    app.include_router(health.router)
+    app.include_router(areas.router)
+    return app

@@ -1,0 +1,32 @@
+"""Areas: the district > street > community tree and each area's statistics."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query
+
+from api.dependencies import DbConnection
+from gis.areas import area_detail, area_tree
+
+router = APIRouter(prefix="/api/v1/areas", tags=["areas"])
+
+AreaCode = Annotated[
+    str, Path(description="12-digit area code, e.g. 331004001001", examples=["331004000000"])
+]
+
+
+@router.get("")
+def list_areas(conn: DbConnection) -> list[dict]:
+    """Every area as a tree: districts, their streets, their communities."""
+    return area_tree(conn)
+
+
+@router.get("/{code}")
+def get_area(
+    code: AreaCode,
+    conn: DbConnection,
+    geometry: Annotated[bool, Query(description="Include the boundary as GeoJSON.")] = False,
+) -> dict:
+    """One area: breadcrumb, statistics, and its children with theirs."""
+    return area_detail(conn, code, geometry=geometry)
