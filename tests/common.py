@@ -13,3 +13,49 @@ def reachable_tmpdir(prefix: str) -> Path:
     path = Path(tempfile.mkdtemp(prefix=prefix, dir="/tmp"))
     path.chmod(0o755)
     return path
+
+
+def small_areas():
+    """A district of two streets and four communities near Luqiao, as a GeoDataFrame."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    x0, y0 = 121.30, 28.55
+    d = "331004000000"
+    rows = [
+        (d, "测试区", "district", None, None, box(x0, y0, x0 + 0.04, y0 + 0.02)),
+        ("331004001000", "东街道", "street", d, None, box(x0, y0, x0 + 0.02, y0 + 0.02)),
+        ("331004002000", "西镇", "street", d, None, box(x0 + 0.02, y0, x0 + 0.04, y0 + 0.02)),
+    ]
+    for i, street in enumerate(("331004001000", "331004002000")):
+        sx = x0 + 0.02 * i
+        for j in range(2):
+            rows.append(
+                (
+                    f"{street[:9]}00{j + 1}",
+                    f"社区{i}{j}",
+                    "community",
+                    street,
+                    "urban" if i == 0 else "rural",
+                    box(sx, y0 + 0.01 * j, sx + 0.02, y0 + 0.01 * (j + 1)),
+                )
+            )
+    columns = ["code", "name", "level", "parent_code", "kind", "geometry"]
+    return gpd.GeoDataFrame(rows, columns=columns, crs="EPSG:4326")
+
+
+def small_buildings():
+    """Eight 20 m buildings, two in each community of `small_areas`."""
+    import geopandas as gpd
+    from shapely.geometry import box
+
+    rows = []
+    n = 0
+    for cx in (121.305, 121.325):
+        for cy in (28.555, 28.565):
+            for dx in (0.0, 0.002):
+                n += 1
+                geom = box(cx + dx, cy, cx + dx + 0.0002, cy + 0.0002)
+                rows.append((f"B{n:03d}", f"地址{n}", 6, "apartment", 10 * n, geom))
+    columns = ["code", "address", "levels", "kind", "households", "geometry"]
+    return gpd.GeoDataFrame(rows, columns=columns, crs="EPSG:4326")

@@ -18,6 +18,7 @@ from gis.db.migrate import upgrade
 from gis.settings import DatabaseSettings
 from tests.common import TEST_KEY, reachable_tmpdir
 
+
 @pytest.fixture(scope="session")
 def server_url() -> Iterator[str]:
     """URL of a PostgreSQL server with PostGIS available: maintenance database 'postgres'."""

@@ -13,6 +13,11 @@ from sqlalchemy import Engine
 MIGRATIONS = Path(__file__).with_name("migrations")
 
 
+def include_object(obj, name, type_, reflected, compare_to) -> bool:
+    """Leave alone tables we never declared (PostGIS's spatial_ref_sys, topology...)."""
+    return not (type_ == "table" and reflected and compare_to is None)
+
+
 def alembic_config(engine: Engine) -> Config:
     """An Alembic config bound to ``engine``; no alembic.ini needed."""
     cfg = Config()

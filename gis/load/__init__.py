@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 from sqlalchemy import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 
 from gis.errors import InvalidInput
 from gis.load.kinds import KINDS, LOAD_ORDER, Kind
@@ -84,7 +84,7 @@ def load_frame(
             problems = store(conn, clean, spec, {"key": key})
             if problems:
                 conn.rollback()
-    except IntegrityError as exc:
+    except (IntegrityError, DataError) as exc:
         detail = str(exc.orig).strip().splitlines()[0]
         raise InvalidInput(f"{source}: the database refused the {kind}: {detail}") from exc
     _refuse(problems, source, spec)

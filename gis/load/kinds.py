@@ -20,7 +20,7 @@ from gis.db.models import (
 )
 
 FieldType = Literal["str", "int", "float", "datetime", "tags"]
-GeometryKind = Literal["polygon", "point"]
+GeometryKind = Literal["multipolygon", "polygon", "point"]
 
 
 @dataclass(frozen=True)
@@ -65,7 +65,7 @@ KINDS: dict[str, Kind] = {
                 Field("parent_code", pattern=CODE12),
                 Field("kind", choices=("urban", "rural")),
             ),
-            geometry="polygon",
+            geometry="multipolygon",
             parent_field="parent_code",
             parent_kind="areas",
             sql="areas.sql",

@@ -17,7 +17,11 @@ import shapely
 from gis.load.kinds import Field, Kind
 
 TIMEZONE = "Asia/Shanghai"  # naive times in files are local Chinese time
-GEOMETRY_TYPES = {"polygon": ("Polygon", "MultiPolygon"), "point": ("Point",)}
+GEOMETRY_TYPES = {
+    "multipolygon": ("Polygon", "MultiPolygon"),
+    "polygon": ("Polygon", "MultiPolygon"),  # a one-part MultiPolygon becomes its Polygon
+    "point": ("Point",),
+}
 
 
 @dataclass(frozen=True)
@@ -105,14 +109,19 @@ def _check_number(
 def _check_datetime(
     column: pd.Series, present: pd.Series, f: Field, problems: list[Problem]
 ) -> pd.Series:
-    values = pd.to_datetime(present, errors="coerce", utc=False, format="mixed")
-    problems += [
-        Problem(r, f.name, f"{present[r]!r} is not a date-time")
-        for r in present.index[values.isna()]
-    ]
-    if getattr(values.dt, "tz", None) is None:
-        values = values.dt.tz_localize(TIMEZONE)
-    return values.reindex(column.index)
+    if pd.api.types.is_datetime64_any_dtype(present):
+        values = present if present.dt.tz else present.dt.tz_localize(TIMEZONE)
+    else:  # strings: those with an offset keep it, naive ones are local time
+        text = present.astype(str).str.strip()
+        aware = text.str.contains(r"(?:Z|[+-]\d\d:?\d\d)$")
+        naive = pd.to_datetime(text[~aware], errors="coerce", format="mixed")
+        offset = pd.to_datetime(text[aware], errors="coerce", format="mixed", utc=True)
+        values = pd.concat(
+            [naive.dt.tz_localize(TIMEZONE), offset.dt.tz_convert(TIMEZONE)]
+        ).reindex(present.index)
+    bad = present.index[values.isna()]
+    problems += [Problem(r, f.name, f"{present[r]!r} is not a date-time") for r in bad]
+    return values.dt.tz_convert(TIMEZONE).reindex(column.index)
 
 
 def _tags(value: object) -> list[str]:
@@ -149,26 +158,49 @@ def _check_geometry(
     checked = ~empty & ~wrong
     invalid = checked & ~geometry.is_valid
     if repair and invalid.any():
-        fixed = shapely.make_valid(geometry[invalid].to_numpy())
-        fixed = _largest_part_of_type(fixed, allowed)
         geometry = geometry.copy()
-        geometry[invalid] = fixed
+        geometry[invalid] = _polygonal(shapely.make_valid(geometry[invalid].to_numpy()))
         invalid = checked & ~geometry.is_valid
     reasons = shapely.is_valid_reason(geometry[invalid].to_numpy())
     problems += [
         Problem(r, "geometry", f"invalid geometry ({reason}); load with --repair to fix it")
         for r, reason in zip(geometry.index[invalid], reasons, strict=True)
     ]
+    if kind.geometry == "polygon":
+        geometry, single_problems = _single_polygons(geometry, checked & ~invalid, repair)
+        problems += single_problems
     return geometry, problems
 
 
-def _largest_part_of_type(geoms: np.ndarray, allowed: tuple[str, ...]) -> np.ndarray:
-    # make_valid may return a GeometryCollection; keep the polygonal part.
-    out = []
-    for g in geoms:  # only the invalid rows: few
-        if g.geom_type in allowed:
-            out.append(g)
-            continue
-        parts = [p for p in getattr(g, "geoms", []) if p.geom_type in ("Polygon", "MultiPolygon")]
-        out.append(shapely.union_all(parts) if parts else g)
-    return np.array(out, dtype=object)
+def _single_polygons(
+    geometry: gpd.GeoSeries, checked: pd.Series, repair: bool
+) -> tuple[gpd.GeoSeries, list[Problem]]:
+    """Footprints are single polygons: unwrap one-part multis; with repair, keep the largest."""
+    multi = checked & (geometry.geom_type == "MultiPolygon")
+    if not multi.any():
+        return geometry, []
+    geometry = geometry.copy()
+    parts = shapely.get_num_geometries(geometry[multi].to_numpy())
+    one = geometry.index[multi][parts == 1]
+    geometry[one] = shapely.get_geometry(geometry[one].to_numpy(), 0)
+    several = geometry.index[multi][parts > 1]
+    if repair:
+        geometry[several] = [max(g.geoms, key=lambda p: p.area) for g in geometry[several]]
+        return geometry, []
+    return geometry, [
+        Problem(r, "geometry", f"a footprint must be one polygon, this one has {n} parts")
+        for r, n in zip(several, parts[parts > 1], strict=True)
+    ]
+
+
+def _polygonal(geoms: np.ndarray) -> np.ndarray:
+    # make_valid may return a GeometryCollection of polygons and lines: keep the polygons.
+    polygons = shapely.get_parts(geoms, return_index=True)
+    parts, index = polygons
+    keep = shapely.get_type_id(parts) == 3  # Polygon
+    out = np.array(geoms, dtype=object)
+    for i in range(len(geoms)):  # only the invalid rows: few
+        mine = parts[(index == i) & keep]
+        if len(mine) and shapely.get_type_id(geoms[i]) not in (3, 6):
+            out[i] = shapely.multipolygons(mine)
+    return out

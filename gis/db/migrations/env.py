@@ -5,6 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
+from gis.db.migrate import include_object
 from gis.db.models import Base
 
 config = context.config
@@ -31,7 +32,7 @@ def _run(connection) -> None:
     context.configure(
         connection=connection,
         target_metadata=target_metadata,
-        include_object=_include_object,
+        include_object=include_object,
         transaction_per_migration=True,
     )
     with context.begin_transaction():

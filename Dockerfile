@@ -1,0 +1,10 @@
+FROM python:3.11-slim
+WORKDIR /app
+COPY pyproject.toml README.md ./
+COPY gis gis
+COPY tiles tiles
+COPY api api
+COPY data data
+RUN pip install --no-cache-dir -e .
+EXPOSE 8000
+CMD ["wangge", "serve", "--host", "0.0.0.0", "--port", "8000"]
