@@ -157,9 +157,11 @@ def load(
     ] = False,
 ) -> None:
     """Validate every row of FILE and load it as KIND; on any problem, load nothing."""
+    from gis.crs import parse_crs
     from gis.db.engine import secret_key
     from gis.load import load_file
 
+    parse_crs(crs)  # a wrong --crs fails before any work
     engine = _engine()
     key = secret_key(_settings()) if kind == "persons" else None
     started = time.perf_counter()

@@ -20,6 +20,8 @@ import pyproj
 import shapely
 from numpy.typing import ArrayLike, NDArray
 
+from gis.errors import InvalidInput
+
 CRSKind = Literal["epsg", "gcj02", "bd09"]
 GeoData = TypeVar("GeoData", gpd.GeoDataFrame, gpd.GeoSeries)
 Arrays = tuple[NDArray[np.float64], NDArray[np.float64]]
@@ -40,7 +42,7 @@ _INVERSE_TOL_DEG = 1e-10
 _INVERSE_MAX_ITER = 30
 
 
-class CRSError(ValueError):
+class CRSError(InvalidInput, ValueError):
     """A CRS specification is unknown, or data do not match the CRS they claim."""
 
 
@@ -269,7 +271,11 @@ def to_wgs84(data: GeoData, crs: str | int | pyproj.CRS | CRSSpec | None = None)
     spec = parse_crs(data.crs if crs is None else crs)
     _check_declared(data.crs, spec)
     if spec.kind == "epsg":
-        out = (data if data.crs is not None else data.set_crs(spec.crs)).to_crs(WGS84)
+        source = data if data.crs is not None else data.set_crs(spec.crs)
+        try:
+            out = source.to_crs(WGS84)
+        except pyproj.exceptions.ProjError as exc:
+            raise CRSError(f"cannot convert {spec.label} to EPSG:4326: {exc}") from exc
     else:
         out = _apply(data, _TO_WGS84[spec.kind], WGS84)
     _check_lonlat(out, spec)

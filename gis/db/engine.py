@@ -29,7 +29,8 @@ def make_engine(settings: DatabaseSettings, **kwargs: object) -> Engine:
             conn.execute(text("SELECT 1"))
     except OperationalError as exc:
         where = engine.url.render_as_string(hide_password=True)
-        raise DatabaseUnavailable(f"cannot connect to {where}: {exc.orig}".strip()) from exc
+        reason = " ".join(str(exc.orig).split())
+        raise DatabaseUnavailable(f"cannot connect to {where}: {reason}") from exc
     return engine
 
 
