@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
@@ -13,6 +14,9 @@ from sqlalchemy import Engine, text
 from gis.db.engine import secret_key
 from gis.load import LOAD_ORDER, load_frame
 from gis.settings import DatabaseSettings
+
+if TYPE_CHECKING:
+    from gis.synth import SampleCity
 
 Say = Callable[[str], None]
 
@@ -47,6 +51,15 @@ def build_sample(
     say(f"generating sample city {adcode} (scale {scale}, seed {seed})")
     city = generate_city(adcode, seed=seed, scale=scale, progress=True)
     say(f"generated in {time.perf_counter() - started:.1f} s: {_counts(city.summary())}")
+    counts = load_city(engine, settings, city, say=say)
+    say(f"sample city {adcode} ready in {time.perf_counter() - started:.1f} s")
+    return counts
+
+
+def load_city(
+    engine: Engine, settings: DatabaseSettings, city: SampleCity, *, say: Say = print
+) -> dict[str, int]:
+    """Load every kind of a generated city through the loader; return row counts."""
     key = secret_key(settings)
     counts = {}
     for kind in LOAD_ORDER:
@@ -55,7 +68,6 @@ def build_sample(
         report = load_frame(engine, kind, frame, source=f"sample {kind}", key=key)
         counts[kind] = report.rows
         say(f"loaded {report.rows:,} {kind} in {time.perf_counter() - t0:.1f} s")
-    say(f"sample city {adcode} ready in {time.perf_counter() - started:.1f} s")
     return counts
 
 

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import shapely
 
+from gis.idnumber import valid_id_numbers
 from gis.load.kinds import Field, Kind
 
 TIMEZONE = "Asia/Shanghai"  # naive times in files are local Chinese time
@@ -53,11 +54,44 @@ def validate_frame(
             continue
         out[f.name] = _check_field(frame[f.name], f, problems)
     problems += _duplicates(out["code"], "code")
+    if kind.name in RECORD_CHECKS:
+        problems += RECORD_CHECKS[kind.name](out)
     if kind.geometry is not None:
         geometry, geo_problems = _check_geometry(frame.geometry, kind, repair)
         problems += geo_problems
         out = gpd.GeoDataFrame(out, geometry=geometry, crs="EPSG:4326")
     return out, problems
+
+
+def _check_person_ids(frame: pd.DataFrame) -> list[Problem]:
+    """An ID number must carry a valid check digit, and agree with birth year and sex."""
+    ids = frame["id_number"].dropna().astype(str).str.upper()
+    problems: list[Problem] = []
+    if ids.empty:
+        return problems
+    bad = ids.index[~valid_id_numbers(ids)]
+    problems += [
+        Problem(r, "id_number", f"{ids[r]!r} is not a valid ID number (date or check digit)")
+        for r in bad
+    ]
+    ok = ids.drop(bad)
+    born = pd.to_numeric(ok.str[6:10])
+    stated = frame.loc[ok.index, "birth_year"]
+    clash = stated.notna() & (stated != born)
+    problems += [
+        Problem(r, "birth_year", f"{stated[r]} disagrees with the ID number's {born[r]}")
+        for r in ok.index[clash.to_numpy(dtype=bool)]
+    ]
+    sex = np.where(pd.to_numeric(ok.str[16]) % 2 == 1, "M", "F")
+    given = frame.loc[ok.index, "sex"]
+    clash = given.notna().to_numpy() & (given.to_numpy() != sex)
+    problems += [
+        Problem(r, "sex", f"{given[r]!r} disagrees with the ID number") for r in ok.index[clash]
+    ]
+    return problems
+
+
+RECORD_CHECKS = {"persons": _check_person_ids}
 
 
 def _check_field(column: pd.Series, f: Field, problems: list[Problem]) -> pd.Series:

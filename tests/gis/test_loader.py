@@ -251,3 +251,31 @@ def test_unknown_kind_and_file_type(db, tmp_path: Path) -> None:
     (tmp_path / "x.txt").write_text("hello")
     with pytest.raises(InvalidInput, match=r"unknown file type '\.txt'"):
         load_file(db, "buildings", tmp_path / "x.txt")
+
+
+@pytest.mark.parametrize(
+    ("column", "value", "message"),
+    [
+        ("id_number", "110105194912310021", "is not a valid ID number"),
+        ("id_number", "110105194913310026", "is not a valid ID number"),
+        ("birth_year", 1950, "1950 disagrees with the ID number's 1949"),
+        ("sex", "M", "'M' disagrees with the ID number"),
+    ],
+    ids=["check-digit", "impossible-date", "birth-year", "sex"],
+)
+def test_person_records_must_agree_with_their_id_number(
+    with_buildings, column: str, value: object, message: str
+) -> None:
+    load_frame(
+        with_buildings,
+        "households",
+        pd.DataFrame({"code": ["H1"], "building_code": ["B001"], "kind": ["registered"]}),
+    )
+    person = {
+        "code": "P1", "household_code": "H1", "name": "王芳", "id_number": "11010519491231002X",
+        "birth_year": 1949, "sex": "F",
+    }  # fmt: skip
+    person[column] = value
+    with pytest.raises(InvalidInput, match=f"row 1, field '{column}': .*{message}"):
+        load_frame(with_buildings, "persons", pd.DataFrame([person]), key=TEST_KEY)
+    assert count(with_buildings, "person") == 0
