@@ -8,8 +8,9 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import problems
-from api.routers import areas, health
+from api.routers import areas, health, tiles
 from gis.settings import DatabaseSettings
+from tiles.cache import TileCache
 
 
 def create_app(settings: DatabaseSettings | None = None) -> FastAPI:
@@ -21,6 +22,7 @@ def create_app(settings: DatabaseSettings | None = None) -> FastAPI:
         from gis.db.engine import make_engine
 
         app.state.engine = make_engine(settings, pool_size=10, max_overflow=10)
+        app.state.tile_cache = TileCache()
         try:
             yield
         finally:
@@ -35,4 +37,5 @@ def create_app(settings: DatabaseSettings | None = None) -> FastAPI:
     problems.install(app)
     app.include_router(health.router)
     app.include_router(areas.router)
+    app.include_router(tiles.router)
     return app

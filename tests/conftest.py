@@ -85,3 +85,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if skipped and exitstatus == 0:
         reporter.write_line(f"FAILED: {skipped} test(s) skipped; every test must run", red=True)
         session.exitstatus = 1
+
+
+@pytest.fixture(scope="session")
+def sample_city(engine: Engine, settings: DatabaseSettings):
+    """The Luqiao sample city at a small scale, generated and loaded once per session."""
+    from gis.load.sample import load_city
+    from gis.synth import generate_city
+
+    city = generate_city("331004", seed=7, scale=0.02)
+    load_city(engine, settings, city, say=lambda _: None)
+    return city

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from gis.db.migrate import head
 from tests.common import reachable_tmpdir
 
 WANGGE = str(Path(sys.executable).with_name("wangge"))
@@ -71,11 +72,11 @@ def test_db_lifecycle_on_the_embedded_cluster() -> None:
         up = run("db", "up", env=env)
         assert up.returncode == 0, up.stderr
         status = run("db", "status", env=env).stdout
-        assert "running: yes" in status and "schema: 0001" in status
+        assert "running: yes" in status and f"schema: {head()} " in status
         url = run("db", "url", env=env).stdout.strip()
         assert url.startswith("postgresql+psycopg://wangge:")
         back = run("db", "migrate", "base", env=env)
-        assert back.returncode == 0 and "0001 -> empty" in back.stderr
+        assert back.returncode == 0 and f"{head()} -> empty" in back.stderr
         assert run("db", "migrate", env=env).returncode == 0
         assert run("db", "down", env=env).returncode == 0
         assert "running: no" in run("db", "status", env=env).stdout

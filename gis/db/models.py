@@ -18,6 +18,7 @@ from sqlalchemy import (
     Enum,
     Float,
     ForeignKey,
+    Identity,
     Index,
     Integer,
     LargeBinary,
@@ -315,3 +316,18 @@ class AuditLog(Base):
     object_type: Mapped[str] = mapped_column(String(32))
     object_id: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
+
+
+class TileChange(Base):
+    """Where a tile layer's data changed (written by triggers; see migration 0002)."""
+
+    __tablename__ = "tile_change"
+    __table_args__ = (
+        Index("ix_tile_change_bbox", "bbox", postgresql_using="gist"),
+        Index("ix_tile_change_layer_id", "layer", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
+    layer: Mapped[str] = mapped_column(String(32))
+    bbox: Mapped[Any] = mapped_column(_geom("POLYGON"))
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())

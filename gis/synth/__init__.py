@@ -1,0 +1,24 @@
+"""Sample-city generator: realistic synthetic districts for demos, tests and benchmarks.
+
+>>> from gis.synth import generate_city
+>>> city = generate_city("331004", seed=0, scale=0.01)   # doctest: +SKIP
+>>> city.summary()                                        # doctest: +SKIP
+"""
+
+from gis.synth.boundaries import UnknownDistrictError, known_adcodes, load_boundary
+from gis.synth.city import DEFAULT_END, SampleCity, generate_city
+from gis.synth.people import id_check_digit, is_valid_id_number
+from gis.synth.profiles import PROFILES, Profile
+
+__all__ = [
+    "DEFAULT_END",
+    "PROFILES",
+    "Profile",
+    "SampleCity",
+    "UnknownDistrictError",
+    "generate_city",
+    "id_check_digit",
+    "is_valid_id_number",
+    "known_adcodes",
+    "load_boundary",
+]

@@ -1,0 +1,203 @@
+"""Vector tiles over the sample city: every layer decoded, filters, ETags, TileJSON."""
+
+from __future__ import annotations
+
+import mapbox_vector_tile
+import morecantile
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from api.app import create_app
+
+TMS = morecantile.tms.get("WebMercatorQuad")
+
+
+@pytest.fixture(scope="module")
+def client(settings, sample_city):
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
+    t = TMS.tile(lon, lat, z)
+    return t.z, t.x, t.y
+
+
+def get_tile(client, layer: str, z: int, x: int, y: int, **params) -> dict:
+    response = client.get(f"/tiles/{layer}/{z}/{x}/{y}.mvt", params=params)
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"] == "application/vnd.mapbox-vector-tile"
+    decoded = mapbox_vector_tile.decode(response.content)
+    return decoded.get(layer, {"features": [], "extent": 4096})
+
+
+def first(engine, sql: str):
+    with engine.connect() as conn:
+        return conn.execute(text(sql)).one()
+
+
+def test_district_tile_holds_the_district(client) -> None:
+    layer = get_tile(client, "districts", 8, *tile_of(121.4, 28.55, 8)[1:])
+    assert layer["extent"] == 4096
+    codes = {f["properties"]["code"] for f in layer["features"]}
+    assert codes == {"331004000000"}
+
+
+@pytest.mark.parametrize(
+    ("layer", "table", "z", "attributes"),
+    [
+        ("streets", "area WHERE level = 'street'", 11, {"code", "name", "level"}),
+        ("communities", "area WHERE level = 'community'", 13, {"code", "name", "parent_code"}),
+        ("buildings", "building", 16, {"code", "households", "levels", "community_code"}),
+        ("cameras", "camera", 15, {"code", "heading", "fov_deg", "range_m", "status"}),
+        ("incidents", "incident", 16, {"code", "category", "status", "reported_at"}),
+    ],
+    ids=["streets", "communities", "buildings", "cameras", "incidents"],
+)
+def test_each_layer_serves_the_feature_under_it(
+    client, engine, layer: str, table: str, z: int, attributes: set[str]
+) -> None:
+    code, lon, lat = first(
+        engine,
+        f"SELECT code, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) "
+        f"FROM {table} ORDER BY code LIMIT 1",
+    )
+    decoded = get_tile(client, layer, *tile_of(lon, lat, z))
+    features = {f["properties"]["code"]: f for f in decoded["features"]}
+    assert code in features
+    assert attributes <= set(features[code]["properties"])
+
+
+def test_buildings_are_not_served_below_their_minzoom(client, engine) -> None:
+    _, lon, lat = first(
+        engine,
+        "SELECT code, ST_X(ST_Centroid(geom)), ST_Y(ST_Centroid(geom)) FROM building LIMIT 1",
+    )
+    response = client.get("/tiles/buildings/{}/{}/{}.mvt".format(*tile_of(lon, lat, 12)))
+    assert response.status_code == 200 and response.content == b""
+
+
+def test_low_zoom_incidents_are_counted_not_dropped(client, engine) -> None:
+    total = first(engine, "SELECT count(*) FROM incident")[0]
+    z, x, y = tile_of(121.4, 28.55, 8)  # one tile over the whole district
+    features = get_tile(client, "incidents", z, x, y)["features"]
+    assert features and all("count" in f["properties"] for f in features)
+    assert sum(f["properties"]["count"] for f in features) == total
+
+
+def test_incident_filters(client, engine) -> None:
+    z, x, y = tile_of(121.4, 28.55, 8)
+    counts = dict(
+        first(engine, "SELECT json_object_agg(category, n) FROM "
+              "(SELECT category, count(*) AS n FROM incident GROUP BY category) s")[0]
+    )  # fmt: skip
+    category = max(counts, key=counts.get)
+    features = get_tile(client, "incidents", z, x, y, category=category)["features"]
+    assert sum(f["properties"]["count"] for f in features) == counts[category]
+    assert {f["properties"]["top_category"] for f in features} == {category}
+    since, until = "2026-06-01T00:00:00+08:00", "2026-07-01T00:00:00+08:00"
+    expected = first(
+        engine,
+        f"SELECT count(*) FROM incident WHERE reported_at >= '{since}' AND reported_at < '{until}'",
+    )[0]
+    features = get_tile(client, "incidents", z, x, y, since=since, until=until)["features"]
+    assert sum(f["properties"]["count"] for f in features) == expected
+    open_only = get_tile(client, "incidents", z, x, y, status=["reported", "accepted"])
+    expected_open = first(
+        engine, "SELECT count(*) FROM incident WHERE status IN ('reported', 'accepted')"
+    )[0]
+    assert sum(f["properties"]["count"] for f in open_only["features"]) == expected_open
+
+
+def test_etag_changes_exactly_when_data_under_the_tile_changes(client, engine) -> None:
+    code, lon, lat = first(
+        engine, "SELECT code, ST_X(geom), ST_Y(geom) FROM incident ORDER BY code LIMIT 1"
+    )
+    here = "/tiles/incidents/{}/{}/{}.mvt".format(*tile_of(lon, lat, 16))
+    far = "/tiles/incidents/{}/{}/{}.mvt".format(*tile_of(121.2, 28.45, 16))
+    tag_here, tag_far = client.get(here).headers["etag"], client.get(far).headers["etag"]
+    assert client.get(here, headers={"If-None-Match": tag_here}).status_code == 304
+    assert client.get(here).headers["etag"] == tag_here  # nothing changed: same tag
+    with engine.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO incident (code, category, source, reported_at, geom) "
+                "VALUES ('ETAG-TEST', 'traffic', 'hotline', now(), "
+                "ST_SetSRID(ST_MakePoint(:lon, :lat), 4326))"
+            ),
+            {"lon": lon + 1e-6, "lat": lat},
+        )
+    response = client.get(here, headers={"If-None-Match": tag_here})
+    assert response.status_code == 200 and response.headers["etag"] != tag_here
+    codes = {
+        f["properties"]["code"]
+        for f in mapbox_vector_tile.decode(response.content)["incidents"]["features"]
+    }
+    assert {"ETAG-TEST", code} <= codes
+    assert client.get(far).headers["etag"] == tag_far
+
+
+def test_publishing_a_plan_changes_the_grid_tiles(client, engine) -> None:
+    code, lon, lat = first(
+        engine,
+        "SELECT code, ST_X(ST_PointOnSurface(geom)), ST_Y(ST_PointOnSurface(geom)) "
+        "FROM area WHERE level = 'community' ORDER BY code LIMIT 1",
+    )
+    url = "/tiles/grids/{}/{}/{}.mvt".format(*tile_of(lon, lat, 14))
+    before = client.get(url)
+    assert before.content == b""
+    with engine.begin() as conn:
+        plan = conn.execute(
+            text(
+                "INSERT INTO grid_plan (name, area_id) SELECT 'test', id FROM area "
+                "WHERE code = :code RETURNING id"
+            ),
+            {"code": code},
+        ).scalar()
+        conn.execute(
+            text(
+                "INSERT INTO grid (plan_id, community_id, code, geom, households) "
+                "SELECT :plan, id, code || '001', geom, 300 FROM area WHERE code = :code"
+            ),
+            {"plan": plan, "code": code},
+        )
+    unpublished = client.get(url)
+    assert unpublished.content == b""
+    draft = get_tile(client, "grids", *tile_of(lon, lat, 14), plan=plan)
+    assert [f["properties"]["code"] for f in draft["features"]] == [code + "001"]
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE grid_plan SET status = 'published' WHERE id = :id"), {"id": plan})
+    published = client.get(url)
+    assert published.headers["etag"] != unpublished.headers["etag"]
+    features = mapbox_vector_tile.decode(published.content)["grids"]["features"]
+    assert features[0]["properties"]["households"] == 300
+    with engine.begin() as conn:  # leave the shared database as it was
+        conn.execute(text("DELETE FROM grid_plan WHERE id = :id"), {"id": plan})
+
+
+def test_tilejson(client) -> None:
+    body = client.get("/tiles/buildings.json", params={"category": "x"}).json()
+    assert body["tilejson"] == "3.0.0" and body["minzoom"] == 14
+    assert body["tiles"][0].endswith("/tiles/buildings/{z}/{x}/{y}.mvt?category=x")
+    west, south, east, north = body["bounds"]
+    assert 121 < west < east < 122 and 28 < south < north < 29
+    assert body["vector_layers"][0]["id"] == "buildings"
+
+
+@pytest.mark.parametrize(
+    ("url", "status", "detail"),
+    [
+        ("/tiles/roads/1/0/0.mvt", 404, "there is no tile layer 'roads'"),
+        ("/tiles/buildings/3/8/0.mvt", 422, "tile 3/8/0 does not exist"),
+        ("/tiles/buildings/23/0/0.mvt", 422, "zoom 23 is outside 0..22"),
+        ("/tiles/incidents/1/0/0.mvt?since=2026-02-01&until=2026-01-01", 422, "since must be"),
+        ("/tiles/roads.json", 404, "there is no tile layer"),
+    ],
+    ids=["unknown-layer", "x-out-of-range", "zoom-too-deep", "empty-window", "tilejson-unknown"],
+)
+def test_bad_tile_requests_are_problems(client, url: str, status: int, detail: str) -> None:
+    response = client.get(url)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    assert detail in response.json()["detail"]

@@ -1,0 +1,85 @@
+"""The vector tile layers wangge serves: an allow-list, each with its SQL and zooms.
+
+Layer names and their SQL come only from here; user values (filters, plan id)
+reach the SQL as bound parameters.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from importlib.resources import files
+
+
+@dataclass(frozen=True)
+class Layer:
+    name: str
+    sql: str  # file in tiles/sql/
+    minzoom: int = 0
+    maxzoom: int = 22
+    geometry: str = "polygon"
+    fields: dict[str, str] = field(default_factory=dict)  # TileJSON vector_layers fields
+    change_layer: str = ""  # the tile_change layer whose changes reach these tiles
+    params: dict[str, object] = field(default_factory=dict)  # fixed SQL parameters
+    cluster_below: int | None = None  # below this zoom, features are aggregated
+    cluster_sql: str | None = None
+    description: str = ""
+
+
+AREA_FIELDS = {"code": "String", "name": "String", "level": "String", "kind": "String"}
+AREA_FIELDS |= {"parent_code": "String"}
+
+LAYERS: dict[str, Layer] = {
+    layer.name: layer
+    for layer in (
+        Layer(
+            "districts", "areas.sql", fields=AREA_FIELDS, change_layer="areas",
+            params={"level": "district"}, description="District boundaries",
+        ),
+        Layer(
+            "streets", "areas.sql", fields=AREA_FIELDS, change_layer="areas",
+            params={"level": "street"}, description="Streets and towns (街道/乡镇)",
+        ),
+        Layer(
+            "communities", "areas.sql", minzoom=8, fields=AREA_FIELDS, change_layer="areas",
+            params={"level": "community"}, description="Communities and villages (社区/村)",
+        ),
+        Layer(
+            "grids", "grids.sql", minzoom=10, change_layer="grids",
+            fields={"code": "String", "name": "String", "households": "Number",
+                    "area_m2": "Number", "plan_id": "Number", "community_code": "String"},
+            description="Grids of the published plan, or of ?plan=ID",
+        ),
+        Layer(
+            "buildings", "buildings.sql", minzoom=14, change_layer="buildings",
+            fields={"code": "String", "address": "String", "levels": "Number",
+                    "kind": "String", "households": "Number", "community_code": "String"},
+            description="Building footprints",
+        ),
+        Layer(
+            "cameras", "cameras.sql", minzoom=10, geometry="point", change_layer="cameras",
+            fields={"code": "String", "name": "String", "level": "String", "status": "String",
+                    "heading": "Number", "fov_deg": "Number", "range_m": "Number"},
+            description="Cameras",
+        ),
+        Layer(
+            "incidents", "incidents.sql", geometry="point", change_layer="incidents",
+            fields={"code": "String", "category": "String", "status": "String",
+                    "urgency": "String", "source": "String", "reported_at": "Number",
+                    "count": "Number", "top_category": "String", "open": "Number"},
+            cluster_below=15, cluster_sql="incidents_clustered.sql",
+            description="Incidents; below zoom 15 counted per cell (count, open, top_category)",
+        ),
+    )
+}  # fmt: skip
+
+
+@cache
+def sql_text(name: str) -> str:
+    """A layer's SQL with the shared envelope and filter fragments in place."""
+    folder = files("tiles").joinpath("sql")
+    text = folder.joinpath(name).read_text()
+    bounds = folder.joinpath("_envelope.sql").read_text()
+    bounds = "\n".join(line for line in bounds.splitlines() if not line.startswith("--"))
+    filters = folder.joinpath("_filters.sql").read_text().strip()
+    return text.replace("{bounds}", bounds).replace("{filters}", filters)

@@ -1,0 +1,102 @@
+"""Render one vector tile with one SQL statement, and its version for ETags."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import Connection, text
+
+from gis.errors import InvalidInput, NotFound
+from tiles.layers import LAYERS, Layer, sql_text
+
+EXTENT = 4096
+BUFFER = 64
+MAX_ZOOM = 22
+
+
+class TileError(InvalidInput):
+    """A tile request that cannot be served as asked (bad coordinates, filters)."""
+
+
+@dataclass(frozen=True)
+class TileQuery:
+    """One tile request, checked: layer from the allow-list, coordinates in range."""
+
+    layer: Layer
+    z: int
+    x: int
+    y: int
+    plan: int | None = None
+    categories: tuple[str, ...] | None = None
+    statuses: tuple[str, ...] | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    extra: dict = field(default_factory=dict)
+
+    @property
+    def clustered(self) -> bool:
+        return self.layer.cluster_below is not None and self.z < self.layer.cluster_below
+
+    def key(self) -> str:
+        """Everything that changes the tile's content, as a stable string."""
+        return json.dumps(
+            [self.layer.name, self.z, self.x, self.y, self.plan, self.categories,
+             self.statuses, self.since and self.since.isoformat(),
+             self.until and self.until.isoformat()],
+        )  # fmt: skip
+
+    def params(self) -> dict:
+        return {
+            "z": self.z,
+            "x": self.x,
+            "y": self.y,
+            "layer": self.layer.name,
+            "extent": EXTENT,
+            "buffer": BUFFER,
+            "margin": BUFFER / EXTENT,
+            "cells": 64,
+            "plan": self.plan,
+            "categories": list(self.categories) if self.categories else None,
+            "statuses": list(self.statuses) if self.statuses else None,
+            "since": self.since,
+            "until": self.until,
+            **self.layer.params,
+        }
+
+
+def tile_query(layer: str, z: int, x: int, y: int, **filters: object) -> TileQuery:
+    """Check a request and build its TileQuery; raise TileError saying what is wrong."""
+    if layer not in LAYERS:
+        raise NotFound(f"there is no tile layer {layer!r}; layers: {', '.join(LAYERS)}")
+    spec = LAYERS[layer]
+    if not 0 <= z <= MAX_ZOOM:
+        raise TileError(f"zoom {z} is outside 0..{MAX_ZOOM}")
+    if not (0 <= x < 2**z and 0 <= y < 2**z):
+        raise TileError(f"tile {z}/{x}/{y} does not exist: x and y run 0..{2**z - 1} at zoom {z}")
+    if filters.get("since") and filters.get("until") and filters["since"] >= filters["until"]:
+        raise TileError("since must be earlier than until")
+    return TileQuery(spec, z, x, y, **filters)
+
+
+def render(conn: Connection, q: TileQuery) -> bytes:
+    """The tile's MVT bytes (empty when the layer is outside its zooms or has nothing here)."""
+    if not q.layer.minzoom <= q.z <= q.layer.maxzoom:
+        return b""
+    sql = q.layer.cluster_sql if q.clustered else q.layer.sql
+    data = conn.execute(text(sql_text(sql)), q.params()).scalar()
+    return bytes(data or b"")
+
+
+def version(conn: Connection, q: TileQuery) -> int:
+    """Id of the newest change to the layer's data under this tile (0: never changed)."""
+    params = {**q.params(), "layer": q.layer.change_layer}
+    return int(conn.execute(text(sql_text("etag.sql")), params).scalar())
+
+
+def etag(q: TileQuery, data_version: int) -> str:
+    """A strong ETag: the request and the data version under it."""
+    digest = hashlib.blake2b(f"{q.key()}|{data_version}".encode(), digest_size=12).hexdigest()
+    return f'"{digest}"'
