@@ -8,7 +8,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 
 from api import problems
-from api.routers import areas, health, tiles
+from api.routers import areas, health, places, tiles
 from gis.settings import DatabaseSettings
 from tiles.cache import TileCache
 
@@ -37,5 +37,6 @@ def create_app(settings: DatabaseSettings | None = None) -> FastAPI:
     problems.install(app)
     app.include_router(health.router)
     app.include_router(areas.router)
+    app.include_router(places.router)
     app.include_router(tiles.router)
     return app

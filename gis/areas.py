@@ -24,6 +24,8 @@ STAT_FIELDS = (
     "floating_persons",
     "cameras",
     "open_incidents",
+    "grids",
+    "grid_workers",
 )
 
 
@@ -107,6 +109,24 @@ def area_detail(conn: Connection, code: str, *, geometry: bool = False) -> dict[
         "stats": stats.get(code, dict.fromkeys(STAT_FIELDS, 0)),
         "children": [{**dict(c), "stats": stats[c["code"]]} for c in children],
     }
+    if row["level"] == "community":
+        result["grids"] = _published_grids(conn, row["id"])
     if geometry:
         result["geometry"] = json.loads(row["geojson"])
     return result
+
+
+def _published_grids(conn: Connection, community_id: int) -> list[dict[str, Any]]:
+    """The community's grids under the published plan, the level below it in the drill-down."""
+    rows = conn.execute(
+        text(
+            """
+            SELECT g.code, g.name, g.households, round(g.area_m2) AS area_m2,
+                   (SELECT count(*) FROM building_grid bg WHERE bg.grid_id = g.id) AS buildings
+            FROM grid g JOIN grid_plan p ON p.id = g.plan_id AND p.status = 'published'
+            WHERE g.community_id = :id ORDER BY g.code
+            """
+        ),
+        {"id": community_id},
+    ).mappings()
+    return [{**r, "area_m2": float(r["area_m2"] or 0)} for r in rows]

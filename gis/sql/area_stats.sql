@@ -21,6 +21,13 @@ WITH target AS (
 ), k AS (
     SELECT community_id, count(*) AS cameras FROM camera
     WHERE community_id IN (SELECT id FROM community) GROUP BY community_id
+), g AS (
+    SELECT g.community_id, count(*) AS grids
+    FROM grid g JOIN grid_plan pl ON pl.id = g.plan_id AND pl.status = 'published'
+    WHERE g.community_id IN (SELECT id FROM community) GROUP BY g.community_id
+), w AS (
+    SELECT community_id, count(*) AS grid_workers FROM worker
+    WHERE community_id IN (SELECT id FROM community) GROUP BY community_id
 ), i AS (
     SELECT community_id, count(*) AS open_incidents FROM incident
     WHERE community_id IN (SELECT id FROM community) AND status NOT IN ('resolved', 'closed')
@@ -34,7 +41,9 @@ SELECT t.code,
        coalesce(sum(p.persons), 0)::bigint AS persons,
        coalesce(sum(p.floating_persons), 0)::bigint AS floating_persons,
        coalesce(sum(k.cameras), 0)::bigint AS cameras,
-       coalesce(sum(i.open_incidents), 0)::bigint AS open_incidents
+       coalesce(sum(i.open_incidents), 0)::bigint AS open_incidents,
+       coalesce(sum(g.grids), 0)::bigint AS grids,
+       coalesce(sum(w.grid_workers), 0)::bigint AS grid_workers
 FROM target t
 LEFT JOIN community c ON c.target = t.code
 LEFT JOIN b ON b.community_id = c.id
@@ -42,4 +51,6 @@ LEFT JOIN h ON h.community_id = c.id
 LEFT JOIN p ON p.community_id = c.id
 LEFT JOIN k ON k.community_id = c.id
 LEFT JOIN i ON i.community_id = c.id
+LEFT JOIN g ON g.community_id = c.id
+LEFT JOIN w ON w.community_id = c.id
 GROUP BY t.code;

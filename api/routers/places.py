@@ -1,0 +1,58 @@
+"""Drill-down below the areas: buildings, households (masked), and search."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query
+
+from api.dependencies import DbConnection, Page
+from gis.buildings import building_detail, list_buildings
+from gis.households import household_detail
+from gis.paging import parse_bbox
+from gis.search import MAX_RESULTS, search
+
+router = APIRouter(prefix="/api/v1", tags=["places"])
+
+
+@router.get("/buildings")
+def get_buildings(
+    conn: DbConnection,
+    paging: Page,
+    community: Annotated[str | None, Query(description="Community code.")] = None,
+    grid: Annotated[str | None, Query(description="Grid code (published plan).")] = None,
+    bbox: Annotated[
+        str | None, Query(description="minlon,minlat,maxlon,maxlat (EPSG:4326), at most 100 km²")
+    ] = None,
+) -> dict:
+    """A page of buildings in a community, a grid or a box."""
+    box = parse_bbox(bbox) if bbox else None
+    return list_buildings(conn, paging, community=community, grid=grid, bbox=box)
+
+
+@router.get("/buildings/{code}")
+def get_building(code: str, conn: DbConnection) -> dict:
+    """One building with its grid, community and households."""
+    return building_detail(conn, code)
+
+
+@router.get("/households/{code}")
+def get_household(
+    code: str,
+    conn: DbConnection,
+    x_wangge_user: Annotated[
+        str | None, Header(description="Who reads (for the audit log).")
+    ] = None,
+) -> dict:
+    """One household and its members, ID numbers and phones masked; the read is audited."""
+    return household_detail(conn, code, actor=x_wangge_user or "anonymous")
+
+
+@router.get("/search")
+def get_search(
+    conn: DbConnection,
+    q: Annotated[str, Query(min_length=1, max_length=64, description="Code, name or address.")],
+    limit: Annotated[int, Query(ge=1, le=MAX_RESULTS)] = 20,
+) -> list[dict]:
+    """Areas, grids and buildings matching a code, name or address."""
+    return search(conn, q, limit)
