@@ -7,7 +7,8 @@ setup:
 demo: setup
 	.venv/bin/wangge demo
 
-test: setup
+test:
+	@bash scripts/setup.sh --test
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
 	.venv/bin/pytest

@@ -6,9 +6,10 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
 
 from api import problems
-from api.routers import areas, health, places, tiles
+from api.routers import areas, health, pages, places, tiles
 from gis.settings import DatabaseSettings
 from tiles.cache import TileCache
 
@@ -39,4 +40,6 @@ def create_app(settings: DatabaseSettings | None = None) -> FastAPI:
     app.include_router(areas.router)
     app.include_router(places.router)
     app.include_router(tiles.router)
+    app.include_router(pages.router)
+    app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     return app

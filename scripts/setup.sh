@@ -35,6 +35,11 @@ if [ ! -f "/usr/share/postgresql/${major}/extension/postgis.control" ]; then
   apt_install "postgresql-${major}-postgis-3"
 fi
 
+# Headless Chromium drives the page tests (`setup.sh --test`); Playwright uses Debian's.
+if [ "${1:-}" = "--test" ] && [ ! -x /usr/bin/chromium ]; then
+  apt_install chromium
+fi
+
 # Python >= 3.11 with venv.
 python="${PYTHON:-python3}"
 if ! "$python" -c 'import sys; assert sys.version_info >= (3, 11)' 2>/dev/null; then
@@ -49,6 +54,9 @@ if [ ! -x .venv/bin/python ]; then
   fi
   .venv/bin/python -m pip install -q --upgrade pip
 fi
+
+# The pages' JavaScript, CSS and fonts, from the npm registry (pinned, hash-checked).
+"$python" scripts/fetch_assets.py
 
 # Reinstall the project only when its dependencies changed.
 stamp=.venv/.wangge-installed

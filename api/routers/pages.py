@@ -1,0 +1,31 @@
+"""Web pages, served with all their assets by wangge itself (no CDN)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi import APIRouter
+from fastapi.responses import FileResponse
+
+from gis.errors import SetupError
+
+STATIC = Path(__file__).resolve().parents[1] / "static"
+VENDOR_FILES = ("maplibre-gl.js", "maplibre-gl.css", "noto-sans-sc/index.css")
+
+router = APIRouter(include_in_schema=False)
+
+
+def _page(name: str) -> FileResponse:
+    missing = [f for f in VENDOR_FILES if not (STATIC / "vendor" / f).exists()]
+    if missing:
+        raise SetupError(
+            f"the page's assets are missing ({', '.join(missing)}): "
+            "run `make setup` (it runs scripts/fetch_assets.py)"
+        )
+    return FileResponse(STATIC / name, headers={"Cache-Control": "no-cache"})
+
+
+@router.get("/")
+def drilldown() -> FileResponse:
+    """The drill-down map: district → street → community → grid → building → household."""
+    return _page("index.html")
