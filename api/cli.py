@@ -175,7 +175,7 @@ def load(
 @app.command()
 def sample(
     adcode: Annotated[str, typer.Option(help="District adcode of a bundled profile.")] = "331004",
-    scale: Annotated[float, typer.Option(help="Households/people/incidents multiplier.")] = 0.25,
+    scale: Annotated[float, typer.Option(help="Households/people/incidents multiplier.")] = 1.0,
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same city.")] = 0,
     out: Annotated[
         Path | None, typer.Option(help="Write the city as files here instead of loading it.")
@@ -193,7 +193,7 @@ def sample(
 @app.command()
 def demo(
     adcode: Annotated[str, typer.Option(help="District adcode of a bundled profile.")] = "331004",
-    scale: Annotated[float, typer.Option(help="Households/people/incidents multiplier.")] = 0.25,
+    scale: Annotated[float, typer.Option(help="Households/people/incidents multiplier.")] = 1.0,
     seed: Annotated[int, typer.Option(help="Random seed: same seed, same city.")] = 0,
     host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
@@ -223,7 +223,15 @@ def serve(
     from api.app import create_app
 
     _engine().dispose()  # fail here, with one clear line, if the database is not there
-    _say(f"wangge is serving on http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
+    url = f"http://{host}:{port}"
+    _say(
+        f"wangge is serving on {url}/\n"
+        f"  map (drill-down):  {url}/\n"
+        f"  API docs:          {url}/docs\n"
+        f"  area tree:         {url}/api/v1/areas\n"
+        f"  vector tiles:      {url}/tiles\n"
+        "press Ctrl+C to stop"
+    )
     uvicorn.run(create_app(), host=host, port=port, log_level="warning")
 
 

@@ -40,7 +40,7 @@ def build_sample(
     settings: DatabaseSettings,
     *,
     adcode: str = "331004",
-    scale: float = 0.25,
+    scale: float = 1.0,
     seed: int = 0,
     say: Say = print,
 ) -> dict[str, int]:
@@ -72,7 +72,7 @@ def load_city(
 
 
 def write_sample(
-    out: Path, *, adcode: str = "331004", scale: float = 0.25, seed: int = 0, say: Say = print
+    out: Path, *, adcode: str = "331004", scale: float = 1.0, seed: int = 0, say: Say = print
 ) -> list[Path]:
     """Write the sample city as GeoJSON (spatial kinds) and CSV files `wangge load` reads."""
     from gis.synth import generate_city

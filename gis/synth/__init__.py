@@ -7,7 +7,6 @@
 
 from gis.synth.boundaries import UnknownDistrictError, known_adcodes, load_boundary
 from gis.synth.city import DEFAULT_END, SampleCity, generate_city
-from gis.synth.people import id_check_digit, is_valid_id_number
 from gis.synth.profiles import PROFILES, Profile
 
 __all__ = [
@@ -17,8 +16,6 @@ __all__ = [
     "SampleCity",
     "UnknownDistrictError",
     "generate_city",
-    "id_check_digit",
-    "is_valid_id_number",
     "known_adcodes",
     "load_boundary",
 ]

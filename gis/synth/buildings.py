@@ -69,6 +69,8 @@ def _cells_for(
     rng: np.random.Generator,
 ) -> dict[str, NDArray]:
     """At least ``need`` free lattice cells, ranked from the cluster centre(s) outwards."""
+    if area.is_empty:
+        raise RuntimeError(f"no room for {need} buildings in a community thinner than 6 m")
     cell = _CELL_M[kind]
     shapely.prepare(area)
     centres = seed[None, :]
@@ -180,38 +182,32 @@ def _fit(
 
 
 def _frame(communities: gpd.GeoDataFrame, data: dict[str, NDArray]) -> Buildings:
-    crs = communities.crs
-    if not data:
-        empty = gpd.GeoDataFrame(
-            {
-                "code": [],
-                "community_code": [],
-                "address": [],
-                "levels": [],
-                "kind": [],
-                "households": [],
-            },
-            geometry=[],
-            crs=crs,
-        )
-        return Buildings(empty, np.zeros(0, dtype=np.int64))
+    ints = ("kind", "levels", "units", "households", "number", "community")
+    if not data:  # no households at all (a tiny scale): typed, empty columns
+        data = {
+            k: np.zeros(0, np.int64 if k in ints else float)
+            for k in (*ints, "x", "y", "w", "d", "angle")
+        }
+    if len(data["number"]) and data["number"].max() > 9999:
+        raise ValueError("more than 9,999 buildings in one community: lower the scale")
     geoms = _rectangles(data["x"], data["y"], data["w"], data["d"], data["angle"])
     com = communities.iloc[data["community"]]
-    if data["number"].max() > 9999:
-        raise ValueError("more than 9,999 buildings in one community: lower the scale")
-    number = pd.Series(data["number"]).astype(str)
+    number = pd.Series(data["number"], dtype=np.int64)
     suffix = np.where(com["kind"].to_numpy() == "urban", "幢", "号")
     frame = gpd.GeoDataFrame(
         {
-            "code": com["code"].to_numpy() + pd.Series(data["number"]).map("{:04d}".format),
+            "code": com["code"].to_numpy() + number.map("{:04d}".format).to_numpy(dtype=str),
             "community_code": com["code"].to_numpy(),
-            "address": com["street_name"].to_numpy() + com["name"].to_numpy() + number + suffix,
+            "address": com["street_name"].to_numpy()
+            + com["name"].to_numpy()
+            + number.astype(str).to_numpy()
+            + suffix,
             "levels": data["levels"].astype(np.int64),
             "kind": np.asarray(KINDS)[data["kind"]],
             "households": data["households"].astype(np.int64),
         },
         geometry=geoms,
-        crs=crs,
+        crs=communities.crs,
     )
     order = np.argsort(frame["code"].to_numpy(), kind="stable")
     return Buildings(frame.iloc[order].reset_index(drop=True), data["units"][order])

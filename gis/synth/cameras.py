@@ -20,6 +20,10 @@ from gis.synth.profiles import Profile
 
 _RANK = {"local": 0, "secondary": 1, "arterial": 2}
 _STATUS = np.array(["online", "offline", "maintenance"])
+_EMPTY = pd.DataFrame(
+    {c: pd.Series(dtype=float) for c in ("x", "y", "tx", "ty", "heading", "fov_deg", "range_m")}
+    | {c: pd.Series(dtype=object) for c in ("level", "name", "industry", "network")}
+)
 
 
 def place_cameras(
@@ -42,7 +46,7 @@ def place_cameras(
         _at_places(places, n_public - n_junction, rng),
         _private(buildings, n_private, rng),
     ]
-    cams = pd.concat([pd.DataFrame(p) for p in parts], ignore_index=True)
+    cams = pd.concat([_EMPTY, *(pd.DataFrame(p) for p in parts if p)], ignore_index=True)
     inside = shapely.contains_xy(shapely.buffer(district, -1.0), cams["x"], cams["y"])
     cams.loc[~inside, "x"] = cams.loc[~inside, "tx"]
     cams.loc[~inside, "y"] = cams.loc[~inside, "ty"]
@@ -67,13 +71,13 @@ def _junctions(roads: gpd.GeoDataFrame) -> dict[str, NDArray]:
     top = pd.Series(names[first], index=node_i[first])
     other = names != top.reindex(node_i).to_numpy()
     second = pd.Series(names[other], index=node_i[other]).groupby(level=0).first()
-    label = (top + "与" + second.reindex(top.index)).fillna(top + "路段")
+    label = (top + "与" + second.reindex(top.index) + "路口").fillna(top + "路口")
     idx = top.index.to_numpy()
     return {
         "x": nodes[idx, 0],
         "y": nodes[idx, 1],
         "rank": rank[first],
-        "name": (label + "路口").to_numpy(),
+        "name": label.to_numpy(),
     }
 
 

@@ -8,6 +8,7 @@ in one stage leaves the others' output unchanged.
 from __future__ import annotations
 
 import math
+import numbers
 import sys
 from dataclasses import dataclass
 from datetime import date
@@ -113,7 +114,12 @@ def generate_city(
     ['community', 'district', 'street']
     """
     profile = _profile(adcode)
-    if not (isinstance(scale, int | float) and math.isfinite(scale) and scale > 0):
+    if (
+        isinstance(scale, bool)
+        or not isinstance(scale, numbers.Real)
+        or not scale > 0
+        or not math.isfinite(scale)
+    ):
         raise ValueError(f"scale must be a positive number, got {scale!r}")
     end = end or DEFAULT_END
     rngs = [np.random.default_rng(s) for s in np.random.SeedSequence(seed).spawn(len(_STAGES))]
@@ -205,8 +211,13 @@ def _areas(boundary: gpd.GeoDataFrame, layout: AreaLayout, profile: Profile) -> 
     )
     children = [f[_AREA_COLUMNS].to_crs(4326) for f in (layout.streets, layout.communities)]
     areas = pd.concat([district, *children], ignore_index=True)
-    areas["parent_code"] = areas["parent_code"].astype(object).where(areas["level"] != "district")
-    areas["kind"] = areas["kind"].astype(object).where(areas["level"] == "community")
+    # None (not NaN) where a value does not apply: the district has no parent and
+    # only communities are urban or rural.
+    level = areas["level"].to_numpy()
+    parent = areas["parent_code"].astype(object).to_numpy()
+    kind = areas["kind"].astype(object).to_numpy()
+    areas["parent_code"] = pd.Series(np.where(level == "district", None, parent), dtype=object)
+    areas["kind"] = pd.Series(np.where(level == "community", kind, None), dtype=object)
     return gpd.GeoDataFrame(areas, geometry="geometry", crs=4326).sort_values(
         "code", ignore_index=True
     )

@@ -17,6 +17,7 @@ import shapely
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
+from gis.synth.identity import zero_pad
 from gis.synth.profiles import Profile
 
 CATEGORIES = (
@@ -86,7 +87,7 @@ def make_incidents(
     area = shapely.buffer(district, -2.0)  # stay clear of the boundary after reprojection
     shapely.prepare(area)
     parts = [
-        _persistent(np.vstack([cores, shops]), n_persist, start.weekday(), area, rng),
+        _persistent(cores, shops, n_persist, start.weekday(), area, rng),
         _emerging(places, weight, n_emerge, area, rng),
         _background(places, weight, n_noise, start.weekday(), area, rng),
     ]
@@ -125,12 +126,18 @@ def _scatter(
 
 
 def _persistent(
-    pool: NDArray[np.float64], n: int, dow0: int, area: BaseGeometry, rng: np.random.Generator
+    cores: NDArray[np.float64],
+    shops: NDArray[np.float64],
+    n: int,
+    dow0: int,
+    area: BaseGeometry,
+    rng: np.random.Generator,
 ) -> dict[str, NDArray]:
-    """Three to eight hotspots at urban cores and markets (shops), all year round."""
-    k = int(np.clip(round(np.sqrt(len(pool)) / 5), 3, 8))
-    pick = rng.choice(len(pool), size=min(k, len(pool)), replace=False)
-    centres, share = pool[pick], rng.dirichlet(np.full(len(pick), 2.0))
+    """Three to eight hotspots, all year round: every urban core plus some markets (shops)."""
+    k = int(np.clip(round(np.sqrt(len(shops)) / 5), 3, 8))
+    markets = rng.choice(len(shops), size=min(max(k - len(cores), 0), len(shops)), replace=False)
+    centres = np.vstack([cores, shops[markets]])
+    share = rng.dirichlet(np.full(len(centres), 2.0))
     which = rng.choice(len(centres), n, p=share)
     sigma = rng.uniform(120, 300, len(centres))[which]
     return {
@@ -192,9 +199,16 @@ def _days(n: int, dow0: int, rng: np.random.Generator) -> NDArray[np.int64]:
     return rng.choice(d, n, p=w / w.sum())
 
 
-def _pick_rows(table: dict[str, list[float]], keys: NDArray, rng: np.random.Generator) -> NDArray:
-    cum = np.cumsum(np.array([table[k] for k in keys]), axis=1)
-    return (cum < rng.random(len(keys))[:, None] * cum[:, -1:]).sum(axis=1)
+def _pick_rows(
+    probs: NDArray[np.float64], rows: NDArray[np.intp], rng: np.random.Generator
+) -> NDArray[np.intp]:
+    """Draw one column per entry of ``rows`` from that row of the probability table."""
+    cum = np.cumsum(probs, axis=1)[rows]
+    return (cum < rng.random(len(rows))[:, None] * cum[:, -1:]).sum(axis=1)
+
+
+def _table(by_category: dict[str, list[float]]) -> NDArray[np.float64]:
+    return np.array([by_category[c] for c in CATEGORIES])
 
 
 def _frame(
@@ -202,7 +216,7 @@ def _frame(
 ) -> gpd.GeoDataFrame:
     n = len(data["day"])
     cat = np.asarray(CATEGORIES)[data["category"]]
-    source = np.asarray(SOURCES)[_pick_rows(_SOURCE, cat, rng)]
+    source = np.asarray(SOURCES)[_pick_rows(_table(_SOURCE), data["category"], rng)]
     hour = np.zeros(n, dtype=np.int64)
     for s, w in _HOURS.items():
         m = source == s
@@ -220,9 +234,8 @@ def _frame(
             [0, 0, 0.02, 0.1, 0.88],
         ]
     )
-    cum = np.cumsum(status_p[bucket], axis=1)
-    status = np.asarray(STATUSES)[(cum < rng.random(n)[:, None]).sum(axis=1).clip(0, 4)]
-    urgency = np.asarray(URGENCIES)[_pick_rows(_URGENCY, cat, rng)]
+    status = np.asarray(STATUSES)[_pick_rows(status_p, bucket, rng)]
+    urgency = np.asarray(URGENCIES)[_pick_rows(_table(_URGENCY), data["category"], rng)]
     pts = shapely.points(data["xy"])
     phrase = np.array([_TEXT[c] for c in CATEGORIES])[data["category"], rng.integers(0, 3, n)]
     if len(buildings):
@@ -242,7 +255,7 @@ def _frame(
         geometry=pts,
         crs=buildings.crs,
     ).sort_values("reported_at", kind="stable", ignore_index=True)
-    year = frame["reported_at"].dt.year
-    seq = frame.groupby(year).cumcount() + 1
-    frame.insert(0, "code", "INC" + year.astype(str) + seq.map("{:06d}".format))
+    year = frame["reported_at"].dt.year.to_numpy()
+    seq = frame.groupby(year).cumcount().to_numpy() + 1
+    frame.insert(0, "code", np.char.add(np.char.add("INC", year.astype(str)), zero_pad(seq, 6)))
     return frame.sort_values("code", ignore_index=True)

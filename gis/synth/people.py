@@ -17,13 +17,18 @@ import numpy as np
 import pandas as pd
 from numpy.typing import NDArray
 
-from gis.synth.identity import ORIGINS, id_check_digit, id_numbers, is_valid_id_number, phones
+from gis.synth.identity import (
+    ORIGINS,
+    id_numbers,
+    phones,
+    zero_pad,
+)
 from gis.synth.names import draw_surnames, person_names
 from gis.synth.profiles import NATIONAL_SURNAMES, Profile
 
 TAGS = ("floating", "elderly_alone", "disabled", "low_income", "veteran", "minor_left_behind")
 HOUSEHOLD_KINDS = ("registered", "resident", "rental", "floating")
-__all__ = ["HOUSEHOLD_KINDS", "TAGS", "id_check_digit", "is_valid_id_number", "make_people"]
+__all__ = ["HOUSEHOLD_KINDS", "TAGS", "make_people"]
 
 
 def make_people(
@@ -72,7 +77,7 @@ def _rooms(
     order = np.lexsort((rng.random(len(b)), b))
     rank = np.arange(len(b)) - start[b[order]]
     keep = np.sort(order[rank < held[b[order]]])
-    return b[keep], np.char.zfill((floor[keep] * 100 + unit[keep]).astype(str), 4)
+    return b[keep], zero_pad(floor[keep] * 100 + unit[keep], 4)
 
 
 def _households(
@@ -128,14 +133,16 @@ def _persons(
     hh_codes = households["code"].to_numpy()[hh].astype(str)
     return pd.DataFrame(
         {
-            "code": np.char.add(np.char.add(hh_codes, "-"), np.char.zfill((j + 1).astype(str), 2)),
+            "code": np.char.add(np.char.add(hh_codes, "-"), zero_pad(j + 1, 2)),
             "household_code": hh_codes,
             "name": person_names(surname, male, rng),
             "id_number": id_numbers(region, birth_year, male, today, rng),
             "phone": phones(hh, age, first, rng),
             "birth_year": birth_year.astype(np.int64),
             "sex": np.where(male, "M", "F"),
-            "tags": _tags(hh, age, male, members, floating, rural, kind, rng),
+            "tags": pd.Series(
+                _tags(hh, age, male, members, floating, rural, kind, rng), dtype=object
+            ),
         }
     )
 
@@ -161,7 +168,7 @@ def _ages(
     child = np.where(child < 0, rng.uniform(0, 6, m), child)
     age = np.select(
         [j == 0, j == 1, parent],
-        [h, h + rng.normal(0, 3, m), h + rng.uniform(22, 30, m)],
+        [h, np.maximum(h + rng.normal(0, 3, m), 18), h + rng.uniform(22, 30, m)],
         child,
     )
     age = np.floor(age.clip(0, 100)).astype(np.int64)

@@ -295,7 +295,7 @@ RUILI = Profile(
     street_names=("勐卯镇", "畹町镇", "弄岛镇", "姐相乡", "户育乡", "勐秀乡"),
     urban_household_share=0.2,
     urban_community_km2=1.5,
-    cores=((97.855, 24.013), (98.07, 24.08)),
+    cores=((97.855, 24.013), (98.063, 24.087)),
     surnames="李杨张王刘赵尹线方孟" + NATIONAL_SURNAMES,
     sources="66 grids: 11 urban communities in 30 grids of 500–600 households; 36 rural "
     "grids, one per village committee or farm. Town names as commonly listed.",

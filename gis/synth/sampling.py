@@ -13,18 +13,29 @@ from shapely.geometry.base import BaseGeometry
 
 
 def sample_in(region: BaseGeometry, n: int, rng: np.random.Generator) -> NDArray[np.float64]:
-    """Uniform random points inside ``region`` by rejection from its bounding box."""
+    """Uniform random points inside ``region`` by rejection from its bounding box.
+
+    Examples
+    --------
+    >>> pts = sample_in(shapely.box(0, 0, 10, 10), 3, np.random.default_rng(0))
+    >>> pts.shape, bool(((pts >= 0) & (pts <= 10)).all())
+    ((3, 2), True)
+    """
+    if n == 0:
+        return np.empty((0, 2))
+    if region.is_empty or region.area <= 0:
+        raise ValueError(f"cannot sample {n} points in an empty region")
     out: list[NDArray[np.float64]] = []
     have = 0
-    minx, miny, maxx, maxy = region.bounds if n else (0, 0, 0, 0)
-    fill = max(region.area / ((maxx - minx) * (maxy - miny)), 0.01) if n else 1.0
+    minx, miny, maxx, maxy = region.bounds
+    fill = max(region.area / ((maxx - minx) * (maxy - miny)), 0.01)
     while have < n:
         k = int(1.2 * (n - have) / fill) + 16
         pts = rng.uniform([minx, miny], [maxx, maxy], (k, 2))
         pts = pts[shapely.contains_xy(region, pts[:, 0], pts[:, 1])]
         out.append(pts)
         have += len(pts)
-    return np.vstack(out)[:n] if n else np.empty((0, 2))
+    return np.vstack(out)[:n]
 
 
 def spread(
@@ -53,7 +64,15 @@ def spread(
 
 
 def kmeans(points: NDArray[np.float64], k: int, rng: np.random.Generator) -> NDArray[np.intp]:
-    """Cluster labels 0..k-1 with every cluster non-empty."""
+    """Cluster labels 0..k-1 (Lloyd's k-means) with every cluster non-empty.
+
+    Examples
+    --------
+    >>> pts = np.array([[0.0, 0.0], [0.0, 1.0], [10.0, 0.0], [10.0, 1.0]])
+    >>> labels = kmeans(pts, 2, np.random.default_rng(0))
+    >>> bool(labels[0] == labels[1] != labels[2] == labels[3])
+    True
+    """
     centres = spread(points, k, None, rng).copy()
     label = np.zeros(len(points), dtype=np.intp)
     for _ in range(50):
@@ -61,10 +80,12 @@ def kmeans(points: NDArray[np.float64], k: int, rng: np.random.Generator) -> NDA
         new = dist.argmin(axis=1)
         counts = np.bincount(new, minlength=k)
         for empty in np.flatnonzero(counts == 0):
-            # Hand an empty cluster the point farthest from its own centre.
-            far = int(np.argmax(dist[np.arange(len(points)), new]))
-            new[far] = empty
-            dist[far] = 0.0
+            # Hand an empty cluster the point farthest from its centre among clusters
+            # that can spare one.
+            own = np.where(counts[new] > 1, dist[np.arange(len(points)), new], -1.0)
+            far = int(np.argmax(own))
+            counts[new[far]] -= 1
+            new[far], counts[empty] = empty, 1
         if np.array_equal(new, label):
             break
         label = new
