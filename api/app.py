@@ -10,20 +10,23 @@ from fastapi.staticfiles import StaticFiles
 
 from api import problems
 from api.routers import areas, health, pages, places, tiles
-from gis.settings import DatabaseSettings
+from gis.settings import DatabaseSettings, TileSettings
 from tiles.cache import TileCache
 
 
-def create_app(settings: DatabaseSettings | None = None) -> FastAPI:
+def create_app(
+    settings: DatabaseSettings | None = None, tile_settings: TileSettings | None = None
+) -> FastAPI:
     """Build the app; the lifespan opens the database engine and puts it on ``app.state``."""
     settings = settings or DatabaseSettings()
+    tile_settings = tile_settings or TileSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from gis.db.engine import make_engine
 
         app.state.engine = make_engine(settings, pool_size=10, max_overflow=10)
-        app.state.tile_cache = TileCache()
+        app.state.tile_cache = TileCache(max_bytes=tile_settings.cache_mb * 2**20)
         try:
             yield
         finally:

@@ -32,3 +32,13 @@ class DatabaseSettings(BaseSettings):
         description="Key that protects ID numbers and phones at rest; "
         "the embedded cluster generates and keeps one when unset.",
     )
+
+
+class TileSettings(BaseSettings):
+    """Tile serving: ``WANGGE_TILES_*``."""
+
+    model_config = SettingsConfigDict(env_prefix="WANGGE_TILES_", extra="ignore")
+
+    cache_mb: int = Field(
+        default=64, ge=0, description="In-process tile cache size; 0 turns caching off."
+    )

@@ -29,7 +29,7 @@ class TileCache:
             return item[1]
 
     def put(self, key: str, etag: str, data: bytes) -> None:
-        if len(data) > self.max_bytes // 8:  # one huge tile must not flush the cache
+        if not self.max_bytes or len(data) > self.max_bytes // 8:  # nor flush it for one tile
             return
         with self._lock:
             old = self._items.pop(key, None)

@@ -51,10 +51,12 @@ LAYERS: dict[str, Layer] = {
             description="Grids of the published plan, or of ?plan=ID",
         ),
         Layer(
-            "buildings", "buildings.sql", minzoom=14, change_layer="buildings",
+            "buildings", "buildings.sql", minzoom=12, change_layer="buildings",
             fields={"code": "String", "address": "String", "levels": "Number",
-                    "kind": "String", "households": "Number", "community_code": "String"},
-            description="Building footprints",
+                    "kind": "String", "households": "Number", "community_code": "String",
+                    "count": "Number"},
+            cluster_below=14, cluster_sql="buildings_clustered.sql",
+            description="Building footprints; at zooms 12-13 counted per cell (count, households)",
         ),
         Layer(
             "cameras", "cameras.sql", minzoom=10, geometry="point", change_layer="cameras",

@@ -72,7 +72,7 @@ const map = new maplibregl.Map({
       { id: "grids-line", type: "line", source: "grids", "source-layer": "grids",
         paint: { "line-color": "#0b6fa4", "line-width": 1, "line-dasharray": [2, 1] } },
       { id: "buildings-fill", type: "fill", source: "buildings", "source-layer": "buildings",
-        paint: { "fill-color": ["interpolate", ["linear"], ["get", "households"],
+        minzoom: 14, paint: { "fill-color": ["interpolate", ["linear"], ["get", "households"],
           0, "#cbd2d9", 50, "#fe9929", 200, "#993404"], "fill-opacity": 0.85 } },
       { id: "building-selected", type: "line", source: "buildings", "source-layer": "buildings",
         filter: ["==", ["get", "code"], ""], paint: { "line-color": "#d7191c", "line-width": 3 } },

@@ -90,6 +90,7 @@ def generate_city(
     scale: float = 1.0,
     progress: bool = False,
     end: date | None = None,
+    incident_scale: float | None = None,
 ) -> SampleCity:
     """Generate a sample city for a district with a profile in :data:`PROFILES`.
 
@@ -106,6 +107,9 @@ def generate_city(
         Show a progress bar over the stages on stderr.
     end : date, optional
         Last day of the year of incidents (default 2026-10-31), also "today" for ages.
+    incident_scale : float, optional
+        Multiplies incidents alone (default: ``scale``), for analyses and benchmarks
+        that need a long record over an ordinary city.
 
     Examples
     --------
@@ -131,7 +135,7 @@ def generate_city(
         desc=f"{profile.name} ×{scale}",
     )
     with bar:
-        tables = _run(profile, scale, end, rngs, bar)
+        tables = _run(profile, scale, incident_scale or scale, end, rngs, bar)
     return SampleCity(profile=profile, seed=seed, scale=scale, end=end, **tables)
 
 
@@ -144,7 +148,12 @@ def _profile(adcode: str) -> Profile:
 
 
 def _run(
-    profile: Profile, scale: float, end: date, rngs: list[np.random.Generator], bar: tqdm
+    profile: Profile,
+    scale: float,
+    incident_scale: float,
+    end: date,
+    rngs: list[np.random.Generator],
+    bar: tqdm,
 ) -> dict[str, pd.DataFrame]:
     def stage(i: int) -> np.random.Generator:
         bar.set_postfix_str(_STAGES[i])
@@ -174,7 +183,7 @@ def _run(
         stage(4),
     )
     cameras = place_cameras(roads, b, coms, district, profile, scale, stage(5))
-    incidents = make_incidents(district, b, layout.cores, profile, scale, end, stage(6))
+    incidents = make_incidents(district, b, layout.cores, profile, incident_scale, end, stage(6))
     bar.update(1)
     bar.set_postfix_str("done")
     return {
