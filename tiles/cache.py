@@ -19,6 +19,9 @@ class TileCache:
         self._size = 0
         self._lock = threading.Lock()
 
+    def has(self, key: str) -> bool:
+        return key in self._items
+
     def get(self, key: str, etag: str) -> bytes | None:
         """The cached tile if it is still the one ``etag`` names."""
         with self._lock:

@@ -82,6 +82,11 @@ def sql_text(name: str) -> str:
     folder = files("tiles").joinpath("sql")
     text = folder.joinpath(name).read_text()
     bounds = folder.joinpath("_envelope.sql").read_text()
-    bounds = "\n".join(line for line in bounds.splitlines() if not line.startswith("--"))
+    bounds = _fragment(bounds)
+    cells = _fragment(folder.joinpath("_cells.sql").read_text())
     filters = folder.joinpath("_filters.sql").read_text().strip()
-    return text.replace("{bounds}", bounds).replace("{filters}", filters)
+    return text.replace("{bounds}", bounds).replace("{cells}", cells).replace("{filters}", filters)
+
+
+def _fragment(sql: str) -> str:
+    return "\n".join(line for line in sql.splitlines() if not line.lstrip().startswith("--"))

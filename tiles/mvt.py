@@ -54,6 +54,7 @@ class TileQuery:
             "x": self.x,
             "y": self.y,
             "layer": self.layer.name,
+            "change_layer": self.layer.change_layer,
             "extent": EXTENT,
             "buffer": BUFFER,
             "margin": BUFFER / EXTENT,
@@ -81,19 +82,27 @@ def tile_query(layer: str, z: int, x: int, y: int, **filters: object) -> TileQue
     return TileQuery(spec, z, x, y, **filters)
 
 
-def render(conn: Connection, q: TileQuery) -> bytes:
-    """The tile's MVT bytes (empty when the layer is outside its zooms or has nothing here)."""
+def render(conn: Connection, q: TileQuery) -> tuple[int, bytes]:
+    """The tile's data version and MVT bytes, in one round trip.
+
+    The bytes are empty when the layer is outside its zooms or has nothing here.
+    """
     if not q.layer.minzoom <= q.z <= q.layer.maxzoom:
-        return b""
+        return version(conn, q), b""
     sql = q.layer.cluster_sql if q.clustered else q.layer.sql
-    data = conn.execute(text(sql_text(sql)), q.params()).scalar()
-    return bytes(data or b"")
+    both = f"SELECT ({_versioned(sql_text('etag.sql'))}), ({sql_text(sql)})"
+    data_version, data = conn.execute(text(both), q.params()).one()
+    return int(data_version), bytes(data or b"")
 
 
 def version(conn: Connection, q: TileQuery) -> int:
     """Id of the newest change to the layer's data under this tile (0: never changed)."""
-    params = {**q.params(), "layer": q.layer.change_layer}
-    return int(conn.execute(text(sql_text("etag.sql")), params).scalar())
+    return int(conn.execute(text(_versioned(sql_text("etag.sql"))), q.params()).scalar())
+
+
+def _versioned(sql: str) -> str:
+    # The change log names layers by their table (areas for districts, streets...).
+    return sql.replace(":layer", ":change_layer")
 
 
 def etag(q: TileQuery, data_version: int) -> str:

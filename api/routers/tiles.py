@@ -63,16 +63,23 @@ def get_tile(
         statuses=tuple(statuses) if statuses else None,
         since=since, until=until,
     )  # fmt: skip
-    tag = etag(q, version(conn, q))
-    headers = {"ETag": tag, "Cache-Control": "no-cache"}
-    if tag in _if_none_match(request):
-        return Response(status_code=304, headers=headers)
     cache = request.app.state.tile_cache
-    data = cache.get(q.key(), tag)
+    known = _if_none_match(request)
+    data = None
+    if known or cache.has(q.key()):  # a cheap version check may spare the rendering
+        tag = etag(q, version(conn, q))
+        if tag in known:
+            return Response(status_code=304, headers=_headers(tag))
+        data = cache.get(q.key(), tag)
     if data is None:
-        data = render(conn, q)
+        data_version, data = render(conn, q)
+        tag = etag(q, data_version)
         cache.put(q.key(), tag, data)
-    return Response(content=data, media_type=MVT, headers=headers)
+    return Response(content=data, media_type=MVT, headers=_headers(tag))
+
+
+def _headers(tag: str) -> dict[str, str]:
+    return {"ETag": tag, "Cache-Control": "no-cache"}
 
 
 def _if_none_match(request: Request) -> set[str]:

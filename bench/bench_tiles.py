@@ -1,0 +1,358 @@
+"""Tile serving: wangge against tipg and against the database's own rate, in one run.
+
+Both servers serve the same PostGIS tables (a Luqiao city scaled to ~200,000
+buildings and 1,000,000 incidents) to `wrk` with 32 connections, at zooms 12,
+14 and 16, for buildings and incidents. The ceiling is the same tile SQL run
+over a small psycopg pool with no HTTP. Then the drill-down API's latency on
+the Luqiao sample at scale 1. It installs what it needs (a venv with tipg,
+Debian's wrk) and keeps its databases in .wangge-bench/ between runs.
+
+    .venv/bin/python bench/bench_tiles.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import mapbox_vector_tile
+import morecantile
+import psycopg
+from sqlalchemy import create_engine, text
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from gis.db.embedded import EmbeddedCluster  # noqa: E402
+from gis.db.migrate import upgrade  # noqa: E402
+from gis.settings import DatabaseSettings  # noqa: E402
+from tiles.layers import sql_text  # noqa: E402
+from tiles.mvt import tile_query  # noqa: E402
+
+DATA = ROOT / ".wangge-bench"
+TIPG = ROOT / "bench" / ".venv-tipg"
+TMS = morecantile.tms.get("WebMercatorQuad")
+LAYERS = {  # wangge layer: (tipg collection, the same attributes)
+    "buildings": ("public.building", "code,address,levels,kind,households"),
+    "incidents": ("public.incident", "code,category,status,urgency,source,reported_at"),
+}
+LUA = """
+local urls = {}
+for line in io.lines(os.getenv("URLS")) do urls[#urls + 1] = line end
+local i = 0
+setup = function(thread) thread:set("offset", math.random(#urls)) end
+init = function() i = tonumber(offset) or 0 end
+request = function() i = i % #urls + 1; return wrk.format("GET", urls[i]) end
+response = function(status) if status >= 400 and not reported then reported = true; io.stderr:write("HTTP " .. status .. " for " .. urls[i] .. "\\n") end end
+"""
+
+
+def say(message: str) -> None:
+    print(message, file=sys.stderr, flush=True)
+
+
+# -- data -------------------------------------------------------------------------
+
+
+def databases(quick: bool) -> tuple[str, str]:
+    """URLs of the tile city and of the Luqiao sample, built once and kept."""
+    cluster = EmbeddedCluster(DATA)
+    cluster.up()
+    admin = create_engine(cluster.url("postgres"), isolation_level="AUTOCOMMIT")
+    urls = {}
+    for name in ("tilebench", "luqiao"):
+        with admin.connect() as conn:
+            if not conn.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
+            ).first():
+                conn.execute(text(f'CREATE DATABASE "{name}"'))
+        urls[name] = cluster.url(name)
+        upgrade(create_engine(urls[name]))
+    _fill_tile_city(urls["tilebench"], quick)
+    _fill_luqiao(urls["luqiao"])
+    return urls["tilebench"], urls["luqiao"]
+
+
+def _count(url: str, table: str) -> int:
+    with create_engine(url).connect() as conn:
+        return conn.execute(text(f"SELECT count(*) FROM {table}")).scalar()
+
+
+def _fill_tile_city(url: str, quick: bool) -> None:
+    from gis.load import load_frame
+    from gis.synth import generate_city
+
+    scale, incidents = (0.5, 100_000) if quick else (3.4, 1_000_000)
+    if _count(url, "incident") >= incidents * 0.99:
+        return
+    say(f"building the tile city (scale {scale}, {incidents:,} incidents): once, then kept")
+    city = generate_city("331004", seed=1, scale=scale, incident_scale=incidents / 30_000)
+    engine = create_engine(url)
+    for kind in ("areas", "buildings", "incidents"):
+        t0 = time.perf_counter()
+        frame = getattr(city, kind).drop(columns=["community_code"], errors="ignore")
+        load_frame(engine, kind, frame, source=f"tile city {kind}")
+        say(f"  loaded {len(frame):,} {kind} in {time.perf_counter() - t0:.0f} s")
+    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE")
+
+
+def _fill_luqiao(url: str) -> None:
+    from gis.load.sample import build_sample, sample_loaded
+
+    if sample_loaded(create_engine(url), "331004"):
+        return
+    say("loading the Luqiao sample at scale 1 for the drill-down API: once, then kept")
+    settings = DatabaseSettings(database_url=url, secret_key="bench", data_dir=DATA)
+    build_sample(create_engine(url), settings, scale=1.0, say=say)
+
+
+# -- tiles and servers -------------------------------------------------------------
+
+
+def pick_tiles(url: str, z: int, n: int, seed: int = 0) -> list[tuple[int, int, int]]:
+    """``n`` tiles where the buildings are, drawn in proportion to their density."""
+    with create_engine(url).connect() as conn:
+        points = conn.execute(
+            text(
+                "SELECT ST_X(ST_Centroid(geom)), ST_Y(ST_Centroid(geom)) FROM building "
+                "TABLESAMPLE SYSTEM (10) REPEATABLE (:seed) LIMIT 20000"
+            ),
+            {"seed": seed},
+        ).all()
+    rng = random.Random(seed)
+    rng.shuffle(points)
+    tiles: list[tuple[int, int, int]] = []
+    for lon, lat in points:
+        t = TMS.tile(lon, lat, z)
+        if (t.z, t.x, t.y) not in tiles:
+            tiles.append((t.z, t.x, t.y))
+        if len(tiles) == n:
+            break
+    return tiles
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def start(cmd: list[str], env: dict[str, str], port: int, probe: str) -> subprocess.Popen:
+    proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                pass
+            subprocess.run(
+                ["curl", "-sf", "-o", "/dev/null", f"http://127.0.0.1:{port}{probe}"], check=True
+            )
+            return proc
+        except (OSError, subprocess.CalledProcessError):
+            if proc.poll() is not None:
+                raise SystemExit(f"server failed: {cmd}\n{proc.stderr.read()[-2000:]}") from None
+            time.sleep(0.5)
+    proc.kill()
+    raise SystemExit(f"server did not start: {' '.join(cmd)}")
+
+
+def ensure_tools() -> None:
+    if not shutil.which("wrk"):
+        say("installing wrk (apt)")
+        subprocess.run(["apt-get", "install", "-y", "-qq", "wrk"], check=True)
+    if not (TIPG / "bin" / "uvicorn").exists():
+        say("installing tipg into bench/.venv-tipg")
+        subprocess.run([sys.executable, "-m", "venv", str(TIPG)], check=True)
+        subprocess.run([str(TIPG / "bin" / "pip"), "install", "-q", "tipg", "uvicorn"], check=True)
+
+
+def wrk(urls: list[str], seconds: int, connections: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory() as tmp:
+        paths = [re.sub(r"^https?://[^/]+", "", u) for u in urls]  # wrk sends paths
+        (Path(tmp) / "urls.txt").write_text("\n".join(paths) + "\n")
+        (Path(tmp) / "urls.lua").write_text(LUA)
+        proc = subprocess.run(
+            ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", f"{tmp}/urls.lua", urls[0]],
+            env={**os.environ, "URLS": f"{tmp}/urls.txt"}, capture_output=True, text=True, check=True,
+        )  # fmt: skip
+        if proc.stderr.strip():
+            say(proc.stderr.strip().splitlines()[0])
+        out = proc.stdout
+    result = {"rps": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
+    for pct in ("50", "99"):
+        value, unit = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s)", out).groups()
+        result[f"p{pct}"] = float(value) * {"us": 1e-3, "ms": 1, "s": 1e3}[unit]
+    bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    result["errors"] = int(bad.group(1)) if bad else 0
+    return result
+
+
+def db_ceiling(url: str, layer: str, tiles: list, seconds: float, workers: int = 2) -> float:
+    """Tiles per second from the tile SQL alone, over ``workers`` connections."""
+    done, stop = [0] * workers, time.monotonic() + seconds
+    libpq = url.replace("+psycopg", "")
+
+    def work(i: int) -> None:
+        with psycopg.connect(libpq) as conn:
+            k = i
+            while time.monotonic() < stop:
+                q = tile_query(layer, *tiles[k % len(tiles)])
+                sql = q.layer.cluster_sql if q.clustered else q.layer.sql
+                conn.execute(_pg(sql_text(sql)), q.params()).fetchone()
+                done[i] += 1
+                k += workers
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(workers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return sum(done) / seconds
+
+
+def _pg(sql: str) -> str:
+    """SQLAlchemy's :name binds as psycopg's %(name)s."""
+    return re.sub(r"(?<!:):(\w+)", r"%(\1)s", sql.replace("%", "%%"))
+
+
+def features(url: str) -> int:
+    with subprocess.Popen(["curl", "-s", url], stdout=subprocess.PIPE) as p:
+        data = p.stdout.read()
+    layers = mapbox_vector_tile.decode(data) if data else {}
+    return sum(
+        int(f["properties"].get("count", 1)) for layer in layers.values() for f in layer["features"]
+    )
+
+
+# -- the run ----------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small city, short runs")
+    parser.add_argument("--seconds", type=int, default=None, help="seconds per wrk run")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--tiles", type=int, default=150, help="distinct tiles per zoom")
+    args = parser.parse_args()
+    seconds = args.seconds or (3 if args.quick else 10)
+    ensure_tools()
+    tile_url, luqiao_url = databases(args.quick)
+    counts = {t: _count(tile_url, t) for t in ("building", "incident")}
+    say(f"tile city: {counts['building']:,} buildings, {counts['incident']:,} incidents")
+
+    wport, cport, tport = free_port(), free_port(), free_port()
+    uvicorn = str(ROOT / ".venv" / "bin" / "uvicorn")
+    common = ["--host", "127.0.0.1", "--workers", "2", "--log-level", "warning"]
+    env = {"WANGGE_DATABASE_URL": tile_url}
+    servers = {
+        "wangge": start([uvicorn, "api.app:create_app", "--factory", "--port", str(wport), *common],
+                        {**env, "WANGGE_TILES_CACHE_MB": "0"}, wport, "/healthz"),
+        "wangge+cache": start([uvicorn, "api.app:create_app", "--factory", "--port", str(cport), *common],
+                              {**env, "WANGGE_TILES_CACHE_MB": "256"}, cport, "/healthz"),
+        "tipg": start([str(TIPG / "bin" / "uvicorn"), "tipg.main:app", "--port", str(tport), *common],
+                      {"DATABASE_URL": tile_url.replace("+psycopg", ""),
+                       "TIPG_DB_TABLES": '["public.building","public.incident"]'}, tport, "/collections"),
+    }  # fmt: skip
+    try:
+        rows = []
+        for layer, (collection, props) in LAYERS.items():
+            for z in (12, 14, 16):
+                tiles = pick_tiles(tile_url, z, args.tiles)
+                paths = {
+                    "wangge": [f"http://127.0.0.1:{wport}/tiles/{layer}/{z}/{x}/{y}.mvt" for _, x, y in tiles],
+                    "wangge+cache": [f"http://127.0.0.1:{cport}/tiles/{layer}/{z}/{x}/{y}.mvt" for _, x, y in tiles],
+                    "tipg": [f"http://127.0.0.1:{tport}/collections/{collection}/tiles/WebMercatorQuad/{z}/{x}/{y}?properties={props}" for _, x, y in tiles],
+                }  # fmt: skip
+                row = {"layer": layer, "z": z}
+                for name, urls in paths.items():
+                    wrk(urls[:20], 1, args.connections)  # warm up connections and caches
+                    row[name] = wrk(urls, seconds, args.connections)
+                row["db"] = db_ceiling(tile_url, layer, tiles, seconds)
+                densest = max(tiles[:30], key=lambda t: features(paths["wangge"][tiles.index(t)]))
+                i = tiles.index(densest)
+                row["features"] = (features(paths["wangge"][i]), features(paths["tipg"][i]))
+                rows.append(row)
+                _print_row(row)
+        drill = drilldown(luqiao_url, seconds, args.connections)
+    finally:
+        for proc in servers.values():
+            proc.terminate()
+    _summary(rows, drill, counts)
+
+
+def drilldown(url: str, seconds: int, connections: int) -> dict[str, float]:
+    with create_engine(url).connect() as conn:
+        areas = (
+            conn.execute(text("SELECT code FROM area ORDER BY random() LIMIT 60")).scalars().all()
+        )
+        buildings = (
+            conn.execute(
+                text("SELECT code FROM building WHERE households > 0 ORDER BY random() LIMIT 60")
+            )
+            .scalars()
+            .all()
+        )
+        households = (
+            conn.execute(text("SELECT code FROM household ORDER BY random() LIMIT 60"))
+            .scalars()
+            .all()
+        )
+    port = free_port()
+    proc = start([str(ROOT / ".venv" / "bin" / "uvicorn"), "api.app:create_app", "--factory", "--port", str(port),
+                  "--host", "127.0.0.1", "--workers", "2", "--log-level", "warning"],
+                 {"WANGGE_DATABASE_URL": url, "WANGGE_SECRET_KEY": "bench"}, port, "/healthz")  # fmt: skip
+    base = f"http://127.0.0.1:{port}/api/v1"
+    urls = [f"{base}/areas/{c}" for c in ["331004000000", *areas]]
+    urls += [f"{base}/buildings/{c}" for c in buildings] + [
+        f"{base}/households/{c}" for c in households
+    ]
+    urls += [f"{base}/buildings?community={c}&limit=50" for c in areas if not c.endswith("000")]
+    random.Random(0).shuffle(urls)
+    try:
+        wrk(urls[:20], 1, connections)
+        return wrk(urls, seconds, connections)
+    finally:
+        proc.terminate()
+
+
+def _print_row(row: dict) -> None:
+    cells = [f"{row['layer']:<9} z{row['z']:<3}"]
+    for name in ("wangge", "wangge+cache", "tipg"):
+        r = row[name]
+        cells.append(
+            f"{name} {r['rps']:7.0f}/s p50 {r['p50']:6.1f} p99 {r['p99']:6.1f} ms err {r['errors']}"
+        )
+    cells.append(f"db {row['db']:7.0f}/s")
+    print(" | ".join(cells), flush=True)
+
+
+def _summary(rows: list[dict], drill: dict, counts: dict) -> None:
+    print(f"\ncity: {counts['building']:,} buildings, {counts['incident']:,} incidents; "
+          "32 connections; wangge and tipg each 2 uvicorn workers")  # fmt: skip
+    print(f"{'layer':<10}{'zoom':>5}{'wangge/s':>10}{'tipg/s':>8}{'x tipg':>8}{'db/s':>8}"
+          f"{'% db':>7}{'p99 w':>8}{'p99 t':>8}{'cache/s':>9}{'feat w/t (densest)':>20}")  # fmt: skip
+    for r in rows:
+        w, t, c = r["wangge"], r["tipg"], r["wangge+cache"]
+        print(f"{r['layer']:<10}{r['z']:>5}{w['rps']:>10.0f}{t['rps']:>8.0f}{w['rps'] / t['rps']:>8.2f}"
+              f"{r['db']:>8.0f}{100 * w['rps'] / r['db']:>6.0f}%{w['p99']:>8.1f}{t['p99']:>8.1f}"
+              f"{c['rps']:>9.0f}{r['features'][0]:>10,}/{r['features'][1]:,}")  # fmt: skip
+    print(
+        f"\ndrill-down API on the Luqiao sample (scale 1): {drill['rps']:.0f} req/s, "
+        f"p50 {drill['p50']:.1f} ms, p99 {drill['p99']:.1f} ms, errors {drill['errors']}"
+    )
+
+
+if __name__ == "__main__":
+    main()
