@@ -224,7 +224,7 @@ class Camera(Base):
     __tablename__ = "camera"
     __table_args__ = (
         _valid(),
-        CheckConstraint("heading IS NULL OR (heading >= 0 AND heading < 360)", name="heading"),
+        CheckConstraint("heading IS NULL OR (heading >= 0 AND heading <= 360)", name="heading"),
         CheckConstraint("fov_deg IS NULL OR (fov_deg > 0 AND fov_deg <= 360)", name="fov"),
         CheckConstraint("range_m IS NULL OR range_m > 0", name="range_positive"),
         Index("ix_camera_geom", "geom", postgresql_using="gist"),
@@ -252,6 +252,11 @@ class Incident(Base):
         Index("ix_incident_geom", "geom", postgresql_using="gist"),
         Index("ix_incident_reported_at", "reported_at"),
         Index("ix_incident_community_id", "community_id"),
+        Index(
+            "ix_incident_open_community",
+            "community_id",
+            postgresql_where=text("status NOT IN ('resolved', 'closed')"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)

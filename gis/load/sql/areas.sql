@@ -52,3 +52,6 @@ WHERE s.level = :level
 ON CONFLICT (code) DO UPDATE
 SET name = EXCLUDED.name, level = EXCLUDED.level, kind = EXCLUDED.kind,
     parent_id = EXCLUDED.parent_id, geom = EXCLUDED.geom, area_m2 = EXCLUDED.area_m2;
+
+-- name: refresh_community_stats
+REFRESH MATERIALIZED VIEW community_stats;

@@ -27,3 +27,6 @@ CROSS JOIN LATERAL (
     ORDER BY a.code LIMIT 1
 ) c
 WHERE b.code = s.code;
+
+-- name: refresh_community_stats
+REFRESH MATERIALIZED VIEW community_stats;

@@ -11,3 +11,6 @@ FROM stage s JOIN building b ON b.code = s.building_code
 ON CONFLICT (code) DO UPDATE
 SET building_id = EXCLUDED.building_id, room = EXCLUDED.room, kind = EXCLUDED.kind,
     members = EXCLUDED.members;
+
+-- name: refresh_community_stats
+REFRESH MATERIALIZED VIEW community_stats;

@@ -23,3 +23,6 @@ SET household_id = EXCLUDED.household_id, name = EXCLUDED.name,
     id_number_masked = EXCLUDED.id_number_masked, phone_enc = EXCLUDED.phone_enc,
     phone_masked = EXCLUDED.phone_masked, birth_year = EXCLUDED.birth_year,
     sex = EXCLUDED.sex, tags = EXCLUDED.tags;
+
+-- name: refresh_community_stats
+REFRESH MATERIALIZED VIEW community_stats;

@@ -202,7 +202,7 @@ def upgrade() -> None:
             "fov_deg IS NULL OR (fov_deg > 0 AND fov_deg <= 360)", name=op.f("ck_camera_fov")
         ),
         sa.CheckConstraint(
-            "heading IS NULL OR (heading >= 0 AND heading < 360)", name=op.f("ck_camera_heading")
+            "heading IS NULL OR (heading >= 0 AND heading <= 360)", name=op.f("ck_camera_heading")
         ),
         sa.CheckConstraint("range_m IS NULL OR range_m > 0", name=op.f("ck_camera_range_positive")),
         sa.ForeignKeyConstraint(
