@@ -5,6 +5,7 @@ COPY gis gis
 COPY tiles tiles
 COPY api api
 COPY data data
-RUN pip install --no-cache-dir -e .
+COPY scripts scripts
+RUN python scripts/fetch_assets.py && pip install --no-cache-dir -e .
 EXPOSE 8000
 CMD ["wangge", "serve", "--host", "0.0.0.0", "--port", "8000"]
