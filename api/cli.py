@@ -235,6 +235,16 @@ def serve(
     uvicorn.run(create_app(), host=host, port=port, log_level="warning")
 
 
+def _register() -> None:
+    from api.cli_plans import partition, plan_app
+
+    app.command(name="partition")(partition)
+    app.add_typer(plan_app, name="plan", no_args_is_help=True)
+
+
+_register()
+
+
 def main() -> None:
     """Entry point: run the CLI, turning user errors into one clear line."""
     try:

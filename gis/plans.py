@@ -1,0 +1,415 @@
+"""Grid plans in PostGIS: create from the partition engine, list, show, validate,
+publish, diff, and store hand edits with optimistic concurrency.
+
+The engine (``gis.partition``) works on frames; this module moves plans between
+it and the database. Every stored change bumps the plan's ``version``; an edit
+names the version it was made on and fails with :class:`StaleVersion` if the
+plan moved on meanwhile, changing nothing.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import geopandas as gpd
+import pandas as pd
+from sqlalchemy import Connection, Engine, text
+
+from gis.errors import InvalidInput, NotFound, WanggeError
+from gis.partition import (
+    Issue,
+    Plan,
+    Report,
+    Rules,
+    partition,
+    plan_from_tables,
+    validate_plan,
+)
+
+
+class StaleVersion(WanggeError):
+    """An edit made on an older version of the plan than the stored one."""
+
+    title = "plan changed meanwhile"
+
+
+class PlanNotDraft(WanggeError):
+    """Published and archived plans are history: edit a draft instead."""
+
+    title = "plan is not a draft"
+
+
+# -- reading the inputs --------------------------------------------------------------
+
+
+def area_row(conn: Connection, code: str) -> dict[str, Any]:
+    row = conn.execute(
+        text("SELECT id, code, name, level::text AS level, path::text AS path FROM area "
+             "WHERE code = :code"),
+        {"code": code},
+    ).mappings().first()  # fmt: skip
+    if row is None:
+        raise NotFound(f"there is no area with code {code}")
+    return dict(row)
+
+
+def communities_under(conn: Connection, area_id: int) -> gpd.GeoDataFrame:
+    """The communities of an area (itself if it is one), with code, name and kind."""
+    sql = """
+        SELECT c.id, c.code, c.name, c.kind, c.geom
+        FROM area c, area a
+        WHERE a.id = :id AND c.level = 'community' AND c.path <@ a.path
+        ORDER BY c.code
+    """
+    return gpd.read_postgis(text(sql), conn, params={"id": area_id}, geom_col="geom")
+
+
+def buildings_under(conn: Connection, area_id: int) -> gpd.GeoDataFrame:
+    """The buildings linked to the communities of an area, with code and households."""
+    sql = """
+        SELECT b.id, b.code, b.households, b.geom
+        FROM building b JOIN area c ON c.id = b.community_id, area a
+        WHERE a.id = :id AND c.path <@ a.path
+        ORDER BY b.code
+    """
+    return gpd.read_postgis(text(sql), conn, params={"id": area_id}, geom_col="geom")
+
+
+# -- create -------------------------------------------------------------------------
+
+
+def create_plan(
+    engine: Engine,
+    area_code: str,
+    *,
+    name: str,
+    rules: Rules | None = None,
+    seed: int = 0,
+    created_by: str | None = None,
+    progress: Callable[[int, int], None] | None = None,
+) -> int:
+    """Partition every community under ``area_code`` and store the result as a draft."""
+    rules = rules or Rules()
+    with engine.connect() as conn:
+        area = area_row(conn, area_code)
+        communities = communities_under(conn, area["id"])
+        buildings = buildings_under(conn, area["id"])
+    if communities.empty:
+        raise InvalidInput(f"area {area_code} has no communities to divide into grids")
+    plan = partition(
+        communities, buildings,
+        min_households=rules.min_households, max_households=rules.max_households,
+        target=rules.target_households, max_area_km2=rules.max_area_km2,
+        rural_one_grid=rules.rural_one_grid, seed=seed, progress=progress,
+    )  # fmt: skip
+    with engine.begin() as conn:
+        plan_id = conn.execute(
+            text(
+                "INSERT INTO grid_plan (name, area_id, params, created_by) "
+                "VALUES (:name, :area, CAST(:params AS jsonb), :by) RETURNING id"
+            ),
+            {"name": name, "area": area["id"], "by": created_by,
+             "params": json.dumps(_params(rules, seed, plan.report))},
+        ).scalar_one()  # fmt: skip
+        _store_grids(conn, plan_id, plan)
+    return plan_id
+
+
+def _params(rules: Rules, seed: int, report: Report) -> dict[str, Any]:
+    return {
+        "min_households": rules.min_households,
+        "max_households": rules.max_households,
+        "target_households": rules.target_households,
+        "max_area_km2": rules.max_area_km2,
+        "rural_one_grid": rules.rural_one_grid,
+        "seed": seed,
+        "report": report.to_dict(),
+    }
+
+
+def _store_grids(conn: Connection, plan_id: int, plan: Plan) -> None:
+    """Replace the plan's grids and building links with ``plan``'s, set-based."""
+    conn.execute(text("DELETE FROM grid WHERE plan_id = :id"), {"id": plan_id})
+    grids = plan.grids
+    conn.execute(
+        text(
+            """
+            INSERT INTO grid (plan_id, community_id, code, name, geom, households, area_m2)
+            SELECT :plan, c.id, g.code, g.code, ST_Multi(ST_GeomFromWKB(g.wkb, 4326)),
+                   g.households, g.area_m2
+            FROM unnest(CAST(:codes AS text[]), CAST(:communities AS text[]),
+                        CAST(:wkb AS bytea[]), CAST(:households AS int[]),
+                        CAST(:area AS float8[]))
+                 AS g(code, community, wkb, households, area_m2)
+            JOIN area c ON c.code = g.community
+            """
+        ),
+        {
+            "plan": plan_id,
+            "codes": grids["code"].tolist(),
+            "communities": grids["community_code"].tolist(),
+            "wkb": [g.wkb for g in grids.geometry.make_valid()],
+            "households": grids["households"].astype(int).tolist(),
+            "area": grids["area_m2"].astype(float).tolist(),
+        },
+    )
+    assignment = plan.assignment
+    conn.execute(
+        text(
+            """
+            INSERT INTO building_grid (plan_id, building_id, grid_id)
+            SELECT :plan, b.id, g.id
+            FROM unnest(CAST(:buildings AS text[]), CAST(:grids AS text[])) AS a(building, grid)
+            JOIN building b ON b.code = a.building
+            JOIN grid g ON g.plan_id = :plan AND g.code = a.grid
+            """
+        ),
+        {
+            "plan": plan_id,
+            "buildings": assignment["building_id"].astype(str).tolist(),
+            "grids": assignment["grid_code"].astype(str).tolist(),
+        },
+    )
+
+
+# -- read ---------------------------------------------------------------------------
+
+
+def plan_row(conn: Connection, plan_id: int) -> dict[str, Any]:
+    row = (
+        conn.execute(
+            text(
+                """
+            SELECT p.id, p.name, p.status::text AS status, p.version, p.params,
+                   p.created_by, p.created_at, p.published_by, p.published_at,
+                   a.code AS area_code, a.name AS area_name,
+                   (SELECT count(*) FROM grid g WHERE g.plan_id = p.id) AS grids
+            FROM grid_plan p JOIN area a ON a.id = p.area_id
+            WHERE p.id = :id
+            """
+            ),
+            {"id": plan_id},
+        )
+        .mappings()
+        .first()
+    )
+    if row is None:
+        raise NotFound(f"there is no plan {plan_id}")
+    return dict(row)
+
+
+def list_plans(conn: Connection, area_code: str | None = None) -> list[dict[str, Any]]:
+    rows = conn.execute(
+        text(
+            """
+            SELECT p.id, p.name, p.status::text AS status, p.version, a.code AS area_code,
+                   p.created_at, p.published_at,
+                   (SELECT count(*) FROM grid g WHERE g.plan_id = p.id) AS grids
+            FROM grid_plan p JOIN area a ON a.id = p.area_id
+            WHERE CAST(:area AS text) IS NULL
+               OR a.path <@ (SELECT path FROM area WHERE code = :area)
+            ORDER BY p.id
+            """
+        ),
+        {"area": area_code},
+    ).mappings()
+    return [dict(r) for r in rows]
+
+
+def plan_grids(conn: Connection, plan_id: int) -> gpd.GeoDataFrame:
+    """The plan's grids: code, community_code, households, buildings, area_m2, geometry."""
+    sql = """
+        SELECT g.code, c.code AS community_code, g.households, g.area_m2,
+               (SELECT count(*) FROM building_grid bg WHERE bg.grid_id = g.id) AS buildings,
+               g.geom AS geometry
+        FROM grid g JOIN area c ON c.id = g.community_id
+        WHERE g.plan_id = :id ORDER BY g.code
+    """
+    return gpd.read_postgis(text(sql), conn, params={"id": plan_id}, geom_col="geometry")
+
+
+def plan_assignment(conn: Connection, plan_id: int) -> pd.DataFrame:
+    sql = """
+        SELECT b.code AS building_id, g.code AS grid_code, c.code AS community_code
+        FROM building_grid bg JOIN building b ON b.id = bg.building_id
+        JOIN grid g ON g.id = bg.grid_id JOIN area c ON c.id = g.community_id
+        WHERE bg.plan_id = :id ORDER BY b.code
+    """
+    return pd.read_sql(text(sql), conn, params={"id": plan_id})
+
+
+def stored_report(row: dict[str, Any]) -> Report:
+    """The report saved with the plan when it was made or last edited."""
+    fields = {k: v for k, v in (row["params"] or {})["report"].items() if k != "ok"}
+    fields["issues"] = tuple(Issue(**i) for i in fields.get("issues", ()))
+    fields["notes"] = tuple(fields.get("notes", ()))
+    return Report(**fields)
+
+
+def rules_of(row: dict[str, Any]) -> Rules:
+    p = row["params"] or {}
+    return Rules(
+        min_households=p.get("min_households", 240),
+        max_households=p.get("max_households", 360),
+        target_households=p.get("target_households"),
+        max_area_km2=p.get("max_area_km2"),
+        rural_one_grid=p.get("rural_one_grid", True),
+    )
+
+
+def load_plan(conn: Connection, plan_id: int) -> tuple[dict[str, Any], Plan]:
+    """A stored plan as the engine's Plan, ready to validate or edit."""
+    row = plan_row(conn, plan_id)
+    area = area_row(conn, row["area_code"])
+    communities = communities_under(conn, area["id"])
+    buildings = buildings_under(conn, area["id"])
+    plan = plan_from_tables(
+        plan_grids(conn, plan_id), plan_assignment(conn, plan_id), communities, buildings,
+        rules_of(row), seed=(row["params"] or {}).get("seed", 0),
+    )  # fmt: skip
+    return row, plan
+
+
+def validate_stored(engine: Engine, plan_id: int) -> Report:
+    """Check a stored plan against the rules, as they stand for today's buildings."""
+    with engine.connect() as conn:
+        row, plan = load_plan(conn, plan_id)
+        area = area_row(conn, row["area_code"])
+        return validate_plan(
+            plan, communities_under(conn, area["id"]), buildings_under(conn, area["id"])
+        )
+
+
+# -- publish and diff --------------------------------------------------------------
+
+
+def publish_plan(engine: Engine, plan_id: int, *, published_by: str | None = None) -> dict:
+    """Make the plan the one published plan for its area, in one transaction.
+
+    Any published plan of an overlapping area (the same, above or below) is
+    archived; incidents in the area get their grid from the new plan.
+    """
+    with engine.begin() as conn:
+        row = plan_row(conn, plan_id)
+        if row["status"] != "draft":
+            raise PlanNotDraft(f"plan {plan_id} is {row['status']}; only a draft can be published")
+        conn.execute(
+            text(
+                """
+                UPDATE grid_plan o SET status = 'archived', version = o.version + 1
+                FROM area oa, area a, grid_plan p
+                WHERE p.id = :id AND a.id = p.area_id AND oa.id = o.area_id
+                  AND o.status = 'published' AND (oa.path <@ a.path OR a.path <@ oa.path)
+                """
+            ),
+            {"id": plan_id},
+        )
+        conn.execute(
+            text(
+                "UPDATE grid_plan SET status = 'published', published_by = :by, "
+                "published_at = now(), version = version + 1 WHERE id = :id"
+            ),
+            {"id": plan_id, "by": published_by},
+        )
+        moved = conn.execute(
+            text(
+                """
+                UPDATE incident i SET grid_id = g.id
+                FROM grid g
+                WHERE g.plan_id = :id AND ST_Intersects(g.geom, i.geom)
+                  AND i.grid_id IS DISTINCT FROM g.id
+                """
+            ),
+            {"id": plan_id},
+        ).rowcount
+        return {**plan_row(conn, plan_id), "incidents_relinked": moved}
+
+
+def diff_plans(conn: Connection, plan_id: int, against: int) -> dict[str, Any]:
+    """What changes from plan ``against`` to plan ``plan_id``: moved buildings and
+    households, grids that appear or disappear."""
+    plan_row(conn, plan_id)
+    plan_row(conn, against)
+    moved = (
+        conn.execute(
+            text(
+                """
+            SELECT b.code AS building, b.households, ga.code AS from_grid, gb.code AS to_grid
+            FROM building b
+            LEFT JOIN building_grid a ON a.building_id = b.id AND a.plan_id = :against
+            LEFT JOIN grid ga ON ga.id = a.grid_id
+            LEFT JOIN building_grid n ON n.building_id = b.id AND n.plan_id = :plan
+            LEFT JOIN grid gb ON gb.id = n.grid_id
+            WHERE (a.grid_id IS NOT NULL OR n.grid_id IS NOT NULL)
+              AND ga.code IS DISTINCT FROM gb.code
+            ORDER BY b.code
+            """
+            ),
+            {"plan": plan_id, "against": against},
+        )
+        .mappings()
+        .all()
+    )
+    grids = (
+        conn.execute(
+            text(
+                """
+            SELECT code, bool_or(plan_id = :plan) AS in_plan, bool_or(plan_id = :against) AS before
+            FROM grid WHERE plan_id IN (:plan, :against) GROUP BY code ORDER BY code
+            """
+            ),
+            {"plan": plan_id, "against": against},
+        )
+        .mappings()
+        .all()
+    )
+    return {
+        "plan": plan_id,
+        "against": against,
+        "buildings_moved": len(moved),
+        "households_moved": int(sum(m["households"] for m in moved)),
+        "moves": [dict(m) for m in moved],
+        "grids_added": [g["code"] for g in grids if g["in_plan"] and not g["before"]],
+        "grids_removed": [g["code"] for g in grids if g["before"] and not g["in_plan"]],
+    }
+
+
+# -- hand edits ----------------------------------------------------------------------
+
+
+def apply_edit(
+    engine: Engine, plan_id: int, version: int, edit: Callable[[Plan], Plan]
+) -> tuple[dict[str, Any], Plan]:
+    """Apply ``edit`` to a draft plan stored at ``version``; store and return the result.
+
+    The row lock and the version check make a stale edit fail with StaleVersion
+    and change nothing.
+    """
+    with engine.begin() as conn:
+        current = conn.execute(
+            text("SELECT version, status::text FROM grid_plan WHERE id = :id FOR UPDATE"),
+            {"id": plan_id},
+        ).first()
+        if current is None:
+            raise NotFound(f"there is no plan {plan_id}")
+        if current.version != version:
+            raise StaleVersion(
+                f"plan {plan_id} is at version {current.version}, the edit was made on "
+                f"version {version}: reload the plan and edit again"
+            )
+        if current.status != "draft":
+            raise PlanNotDraft(f"plan {plan_id} is {current.status}; edit a draft copy instead")
+        row, plan = load_plan(conn, plan_id)
+        edited = edit(plan)
+        _store_grids(conn, plan_id, edited)
+        params = {**(row["params"] or {}), "report": edited.report.to_dict()}
+        conn.execute(
+            text(
+                "UPDATE grid_plan SET version = version + 1, params = CAST(:p AS jsonb) "
+                "WHERE id = :id"
+            ),
+            {"id": plan_id, "p": json.dumps(params)},
+        )
+        return plan_row(conn, plan_id), edited
