@@ -9,7 +9,8 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import problems
-from api.routers import areas, health, pages, places, tiles
+from api.jobs import Jobs
+from api.routers import areas, health, pages, places, plans, tiles
 from gis.settings import DatabaseSettings, TileSettings
 from tiles.cache import TileCache
 
@@ -27,9 +28,11 @@ def create_app(
 
         app.state.engine = make_engine(settings, pool_size=10, max_overflow=10)
         app.state.tile_cache = TileCache(max_bytes=tile_settings.cache_mb * 2**20)
+        app.state.jobs = Jobs()
         try:
             yield
         finally:
+            app.state.jobs.shutdown()
             app.state.engine.dispose()
 
     app = FastAPI(
@@ -42,6 +45,7 @@ def create_app(
     app.include_router(health.router)
     app.include_router(areas.router)
     app.include_router(places.router)
+    app.include_router(plans.router)
     app.include_router(tiles.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")

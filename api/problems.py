@@ -11,11 +11,23 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException
 
 from gis.errors import DatabaseUnavailable, InvalidInput, NotFound, SetupError, WanggeError
+from gis.plans import PlanNotDraft, StaleVersion
 
 MEDIA_TYPE = "application/problem+json"
+
+
+class PreconditionRequired(WanggeError):
+    """An edit without If-Match: refused rather than risk a lost update."""
+
+    title = "If-Match required"
+
+
 STATUS = {
     NotFound: 404,
     InvalidInput: 422,
+    StaleVersion: 412,
+    PreconditionRequired: 428,
+    PlanNotDraft: 409,
     DatabaseUnavailable: 503,
     SetupError: 503,
 }

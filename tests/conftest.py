@@ -96,3 +96,18 @@ def sample_city(engine: Engine, settings: DatabaseSettings):
     city = generate_city("331004", seed=7, scale=0.02)
     load_city(engine, settings, city, say=lambda _: None)
     return city
+
+
+@pytest.fixture(scope="module")
+def plan_city(make_database) -> Iterator[tuple[Engine, DatabaseSettings]]:
+    """A small Luqiao of its own, for tests that create and publish plans."""
+    from gis.load.sample import load_city
+    from gis.synth import generate_city
+
+    url = make_database("wangge_plans")
+    eng = create_engine(url)
+    upgrade(eng)
+    plan_settings = DatabaseSettings(database_url=url, secret_key=TEST_KEY)
+    load_city(eng, plan_settings, generate_city("331004", seed=3, scale=0.05), say=lambda _: None)
+    yield eng, plan_settings
+    eng.dispose()

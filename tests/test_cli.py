@@ -15,7 +15,8 @@ from tests.common import reachable_tmpdir
 WANGGE = str(Path(sys.executable).with_name("wangge"))
 COMMANDS = [
     [], ["db"], ["db", "up"], ["db", "down"], ["db", "status"], ["db", "migrate"], ["db", "url"],
-    ["load"], ["sample"], ["demo"], ["serve"],
+    ["load"], ["sample"], ["demo"], ["serve"], ["partition"], ["plan"], ["plan", "list"],
+    ["plan", "show"], ["plan", "validate"], ["plan", "publish"], ["plan", "diff"],
 ]  # fmt: skip
 
 
@@ -89,3 +90,50 @@ def test_db_down_refuses_an_external_server(settings) -> None:
     result = run("db", "down", env={"WANGGE_DATABASE_URL": settings.database_url})
     assert result.returncode == 1
     assert "does not manage that server" in result.stderr
+
+
+def test_partition_and_plan_commands(plan_city, tmp_path: Path) -> None:
+    _, plan_settings = plan_city
+    env = {"WANGGE_DATABASE_URL": plan_settings.database_url, "WANGGE_SECRET_KEY": "k"}
+    made = run("partition", "--area", "331004002000", "--min", "20", "--max", "50",
+               "--name", "cli", env=env)  # fmt: skip
+    assert made.returncode == 0, made.stderr
+    assert "households per grid" in made.stdout and "draft plan" in made.stdout
+    plan_id = made.stdout.split("draft plan ")[1].split()[0]
+    listed = run("plan", "list", "--area", "331004002000", env=env).stdout
+    assert f"{plan_id:>5}  draft" in listed
+    assert "compactness" in run("plan", "show", plan_id, env=env).stdout
+    checked = run("plan", "validate", plan_id, env=env)
+    assert checked.returncode in (0, 1) and "households per grid" in checked.stdout
+    published = run("plan", "publish", plan_id, env=env)
+    assert published.returncode == 0 and "is published" in published.stdout
+    other = run("partition", "--area", "331004002000", "--min", "30", "--max", "80",
+                "--name", "cli2", env=env).stdout.split("draft plan ")[1].split()[0]  # fmt: skip
+    diff = run("plan", "diff", other, plan_id, env=env)
+    assert diff.returncode == 0 and "change grid" in diff.stdout
+
+
+def test_partition_file_mode(tmp_path: Path) -> None:
+    import geopandas as gpd
+
+    from gis.synth import generate_city
+
+    city = generate_city("331004", seed=2, scale=0.02)
+    communities = city.areas[city.areas["level"] == "community"].rename(
+        columns={"code": "community_id"}
+    )
+    buildings = city.buildings.rename(columns={"code": "id"})
+    communities.head(20).to_file(tmp_path / "communities.gpkg")
+    buildings.to_file(tmp_path / "buildings.geojson")
+    out = tmp_path / "plan.gpkg"
+    result = run("partition", "--communities", str(tmp_path / "communities.gpkg"),
+                 "--buildings", str(tmp_path / "buildings.geojson"), "--out", str(out),
+                 "--min", "20", "--max", "60")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    grids = gpd.read_file(out, layer="grids")
+    assignment = gpd.read_file(out, layer="assignment")
+    assert {"grid_id", "community_id", "households", "area_m2"} <= set(grids.columns)
+    assert set(assignment["grid_id"]) <= set(grids["grid_id"])
+    assert "households per grid" in result.stdout
+    missing = run("partition", "--communities", str(tmp_path / "communities.gpkg"))
+    assert missing.returncode == 1 and "file mode needs" in missing.stderr
