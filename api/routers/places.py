@@ -8,6 +8,7 @@ from fastapi import APIRouter, Header, Query
 
 from api.dependencies import DbConnection, Page
 from gis.buildings import building_detail, list_buildings
+from gis.grids import grid_detail
 from gis.households import household_detail
 from gis.paging import parse_bbox
 from gis.search import MAX_RESULTS, search
@@ -28,6 +29,12 @@ def get_buildings(
     """A page of buildings in a community, a grid or a box."""
     box = parse_bbox(bbox) if bbox else None
     return list_buildings(conn, paging, community=community, grid=grid, bbox=box)
+
+
+@router.get("/grids/{code}")
+def get_grid(code: str, conn: DbConnection) -> dict:
+    """One grid of the published plan with its statistics."""
+    return grid_detail(conn, code)
 
 
 @router.get("/buildings/{code}")

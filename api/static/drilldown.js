@@ -193,10 +193,13 @@ async function listBuildings(filter, offset) {
 }
 
 async function showGrid(code) {
-  heading(code, t("grid"), t("buildings"));
-  crumbs([{ name: code, code, href: `#/grid/${code}` }]);
-  statsTable({});
-  colourChildren(null, []);
+  const grid = await api(`/api/v1/grids/${code}`);
+  const community = await api(`/api/v1/areas/${grid.community_code}`);
+  crumbs([...areaCrumbs(community), { name: grid.name || code, code, href: `#/grid/${code}` }]);
+  heading(grid.name || code, `${t("grid")} · ${code}`, t("buildings"));
+  statsTable(grid.stats, { area_km2: (grid.area_m2 / 1e6).toFixed(3) });
+  colourChildren("grids", [{ code, colour: RAMP[2] }]);
+  map.fitBounds(grid.bbox, { padding: 40, duration: 0 });
   await listBuildings({ grid: code }, 0);
 }
 

@@ -120,3 +120,17 @@ def test_publish_diff_and_refusals(client, plan_id) -> None:
     assert client.get("/api/v1/jobs/99999").status_code == 404
     bad = client.post("/api/v1/plans", json={"area": STREET, "name": "x", "min_households": 0})
     assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
+
+
+def test_a_published_grid_in_the_drill_down(client) -> None:
+    plan = make_plan(client, seed=11)
+    client.post(f"/api/v1/plans/{plan}/publish")
+    feature = client.get(f"/api/v1/plans/{plan}").json()["grids"]["features"][0]["properties"]
+    grid = client.get(f"/api/v1/grids/{feature['code']}").json()
+    assert grid["plan_id"] == plan and grid["community_code"] == feature["community_code"]
+    assert grid["stats"]["buildings"] == feature["buildings"]
+    community = client.get(f"/api/v1/areas/{feature['community_code']}").json()
+    assert feature["code"] in [g["code"] for g in community["grids"]]
+    listed = client.get("/api/v1/buildings", params={"grid": feature["code"]}).json()
+    assert listed["total"] == feature["buildings"]
+    assert client.get("/api/v1/grids/NOPE").status_code == 404
