@@ -236,9 +236,11 @@ def serve(
 
 
 def _register() -> None:
+    from api.cli_hotspots import hotspots
     from api.cli_plans import partition, plan_app
 
     app.command(name="partition")(partition)
+    app.command(name="hotspots")(hotspots)
     app.add_typer(plan_app, name="plan", no_args_is_help=True)
 
 

@@ -336,3 +336,17 @@ class TileChange(Base):
     layer: Mapped[str] = mapped_column(String(32))
     bbox: Mapped[Any] = mapped_column(_geom("POLYGON"))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+
+
+class HotspotLedger(Base):
+    """The ranked hot places of one saved analysis (see gis.analyses.save_ledger)."""
+
+    __tablename__ = "hotspot_ledger"
+    __table_args__ = (Index("ix_hotspot_ledger_area_places", "area_code", "places", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    area_code: Mapped[str] = mapped_column(String(12))
+    places: Mapped[str] = mapped_column(Text)
+    params: Mapped[dict] = mapped_column(JSONB)
+    entries: Mapped[list] = mapped_column(JSONB)
