@@ -10,7 +10,7 @@ from fastapi.staticfiles import StaticFiles
 
 from api import problems
 from api.jobs import Jobs
-from api.routers import areas, health, pages, places, plans, tiles
+from api.routers import analyses, areas, health, pages, places, plans, tiles
 from gis.settings import DatabaseSettings, TileSettings
 from tiles.cache import TileCache
 
@@ -29,6 +29,7 @@ def create_app(
         app.state.engine = make_engine(settings, pool_size=10, max_overflow=10)
         app.state.tile_cache = TileCache(max_bytes=tile_settings.cache_mb * 2**20)
         app.state.jobs = Jobs()
+        app.state.surfaces = analyses.Surfaces()
         try:
             yield
         finally:
@@ -46,6 +47,7 @@ def create_app(
     app.include_router(areas.router)
     app.include_router(places.router)
     app.include_router(plans.router)
+    app.include_router(analyses.router)
     app.include_router(tiles.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")

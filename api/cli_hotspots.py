@@ -45,13 +45,15 @@ def hotspots(
     ] = False,
 ) -> None:
     """Find hotspots of incidents and print what was found."""
-    from gis.analyses import HotspotRequest, run, save_ledger, summary, write
+    from gis.analyses import HotspotRequest, check_output, run, save_ledger, summary, write
 
     request = HotspotRequest(
         method=method, categories=tuple(category) if category else None, since=since,
         until=until, resolution=resolution, permutations=permutations, seed=seed,
         cell_size=cell_size, bandwidth=bandwidth, top_percent=top_percent, step=step,
     )  # fmt: skip
+    if out is not None:
+        check_output(out, method)
     engine = None
     if input is not None:
         from gis.crs import to_wgs84

@@ -117,21 +117,25 @@ def summary(result: Result, request: HotspotRequest) -> str:
             f"(ratio {float(closest['ratio']):.2f}, p {float(closest['p']):.3f})")  # fmt: skip
 
 
+def check_output(out: Path, method: str) -> None:
+    """Refuse an output the method cannot write, before any work is done."""
+    suffix = out.suffix.lower()
+    if suffix not in (".geojson", ".gpkg", ".tif", ".tiff"):
+        raise InvalidInput(f"unknown output type {suffix!r}: use .geojson, .gpkg or .tif")
+    if suffix in (".tif", ".tiff") and method != "kde":
+        raise InvalidInput("GeoTIFF output is for --method kde; use .geojson or .gpkg")
+
+
 def write(result: Result, request: HotspotRequest, out: Path) -> Path:
     """Write GeoJSON, GeoPackage, or (KDE) a Cloud-Optimized GeoTIFF, by suffix."""
+    check_output(out, request.method)
     suffix = out.suffix.lower()
     if suffix in (".tif", ".tiff"):
-        if not isinstance(result, DensitySurface):
-            raise InvalidInput("GeoTIFF output is for --method kde; use .geojson or .gpkg")
         result.to_cog(str(out))
-        return out
-    frame = features(result, request)
-    if suffix == ".geojson":
-        frame.to_file(out, driver="GeoJSON")
-    elif suffix == ".gpkg":
-        frame.to_file(out, layer=request.method, driver="GPKG")
+    elif suffix == ".geojson":
+        features(result, request).to_file(out, driver="GeoJSON")
     else:
-        raise InvalidInput(f"unknown output type {suffix!r}: use .geojson, .gpkg or .tif")
+        features(result, request).to_file(out, layer=request.method, driver="GPKG")
     return out
 
 
@@ -157,7 +161,7 @@ def save_ledger(engine: Engine, area: str, result: Result) -> pd.DataFrame:
                 "INSERT INTO hotspot_ledger (area_code, places, params, entries) "
                 "VALUES (:area, :places, CAST(:params AS jsonb), CAST(:entries AS jsonb))"
             ),
-            {"area": area, "places": ledger.places, "params": json.dumps(_plain(ledger.params)),
+            {"area": area, "places": ledger.places, "params": json.dumps(plain(ledger.params)),
              "entries": ledger.entries.to_json(orient="records")},
         )  # fmt: skip
     if previous is None:
@@ -168,12 +172,12 @@ def save_ledger(engine: Engine, area: str, result: Result) -> pd.DataFrame:
     return compare_ledgers(before, ledger)
 
 
-def _plain(value: Any) -> Any:
+def plain(value: Any) -> Any:
     """JSON-safe copy of analysis parameters (numpy scalars, tuples, timestamps)."""
     if isinstance(value, dict):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
-        return [_plain(v) for v in value]
+        return [plain(v) for v in value]
     if isinstance(value, np.generic):
         return value.item()
     if isinstance(value, pd.Timestamp):

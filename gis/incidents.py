@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 import geopandas as gpd
+import pandas as pd
 from sqlalchemy import Engine, text
 
 from gis.errors import InvalidInput, NotFound
@@ -61,5 +62,8 @@ def read_incidents(
                 "until": until,
             },
         )
-    frame["reported_at"] = frame["reported_at"].dt.tz_convert("Asia/Shanghai")
+    # An empty result comes back untyped: parse so the column is a datetime either way.
+    frame["reported_at"] = pd.to_datetime(frame["reported_at"], utc=True).dt.tz_convert(
+        "Asia/Shanghai"
+    )
     return frame

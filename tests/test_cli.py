@@ -16,7 +16,7 @@ WANGGE = str(Path(sys.executable).with_name("wangge"))
 COMMANDS = [
     [], ["db"], ["db", "up"], ["db", "down"], ["db", "status"], ["db", "migrate"], ["db", "url"],
     ["load"], ["sample"], ["demo"], ["serve"], ["partition"], ["plan"], ["plan", "list"],
-    ["plan", "show"], ["plan", "validate"], ["plan", "publish"], ["plan", "diff"],
+    ["plan", "show"], ["plan", "validate"], ["plan", "publish"], ["plan", "diff"], ["hotspots"],
 ]  # fmt: skip
 
 
@@ -137,3 +137,33 @@ def test_partition_file_mode(tmp_path: Path) -> None:
     assert "households per grid" in result.stdout
     missing = run("partition", "--communities", str(tmp_path / "communities.gpkg"))
     assert missing.returncode == 1 and "file mode needs" in missing.stderr
+
+
+def test_hotspots_from_the_database_and_from_a_file(settings, sample_city, tmp_path: Path) -> None:
+    import geopandas as gpd
+    import rasterio
+
+    from gis.crs import from_wgs84
+
+    env = {"WANGGE_DATABASE_URL": settings.database_url}
+    tif = tmp_path / "kde.tif"
+    kde = run("hotspots", "--method", "kde", "--area", "331004000000", "--cell-size", "50",
+              "--out", str(tif), env=env)  # fmt: skip
+    assert kde.returncode == 0, kde.stderr
+    assert "bandwidth" in kde.stdout and tif.exists()
+    with rasterio.open(tif) as raster:
+        assert raster.crs is not None and raster.overviews(1)  # a COG carries overviews
+    incidents = from_wgs84(sample_city.incidents, "gcj02")
+    csv = tmp_path / "incidents.csv"
+    flat = incidents.drop(columns="geometry")
+    flat["lon"], flat["lat"] = incidents.geometry.x, incidents.geometry.y
+    flat.to_csv(csv, index=False)
+    out = tmp_path / "gi.gpkg"
+    gi = run("hotspots", "--method", "gi", "--input", str(csv), "--crs", "gcj02",
+             "--permutations", "99", "--out", str(out))  # fmt: skip
+    assert gi.returncode == 0, gi.stderr
+    assert "hot spots at 99/95/90 %" in gi.stdout
+    assert len(gpd.read_file(out)) > 0
+    bad = run("hotspots", "--method", "gi", "--input", str(csv), "--out", str(tmp_path / "x.txt"))
+    assert bad.returncode == 1 and "unknown output type '.txt'" in bad.stderr
+    assert "Traceback" not in bad.stderr

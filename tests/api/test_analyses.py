@@ -1,0 +1,86 @@
+"""Hotspot analyses over HTTP against the sample city: each method, KDE tiles, ledgers, errors."""
+
+from __future__ import annotations
+
+import io
+
+import morecantile
+import pytest
+from fastapi.testclient import TestClient
+from PIL import Image
+from shapely.geometry import shape
+
+from api.app import create_app
+
+
+@pytest.fixture(scope="module")
+def client(settings, sample_city):
+    with TestClient(create_app(settings)) as c:
+        yield c
+
+
+def analyse(client, **body) -> dict:
+    response = client.post("/api/v1/analyses/hotspots", json=body)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+@pytest.mark.parametrize("method", ["gi", "lisa", "emerging"], ids=str)
+def test_cell_methods_return_features_with_their_parameters(client, method: str) -> None:
+    body = analyse(client, method=method, permutations=99, seed=4)
+    analysis = body["analysis"]
+    assert analysis["method"] == method and analysis["summary"].startswith(method)
+    assert analysis["window"]["n_incidents"] > 0
+    assert analysis["request"]["seed"] == 4
+    assert body["features"]["type"] == "FeatureCollection" and body["features"]["features"]
+
+
+def test_gi_is_reproducible_for_a_seed(client) -> None:
+    first = analyse(client, method="gi", permutations=99, seed=1)["features"]["features"]
+    again = analyse(client, method="gi", permutations=99, seed=1)["features"]["features"]
+    assert [f["properties"] for f in first] == [f["properties"] for f in again]
+
+
+def test_kde_gives_polygons_and_png_tiles(client) -> None:
+    body = analyse(client, method="kde", area="331004001000", cell_size=50)
+    assert body["features"]["features"], "the densest 5 % make at least one polygon"
+    densest = shape(body["features"]["features"][0]["geometry"]).representative_point()
+    t = morecantile.tms.get("WebMercatorQuad").tile(densest.x, densest.y, 13)
+    tile = client.get(f"/tiles/kde/{body['surface_id']}/{t.z}/{t.x}/{t.y}.png")
+    assert tile.status_code == 200 and tile.headers["content-type"] == "image/png"
+    image = Image.open(io.BytesIO(tile.content))
+    assert image.size == (256, 256) and image.getextrema()[3][1] > 0  # something is drawn
+    missing = client.get("/tiles/kde/000000000000/1/0/0.png")
+    assert missing.status_code == 404
+
+
+def test_knox_returns_its_table(client) -> None:
+    body = analyse(client, method="knox", permutations=49)
+    rows = body["table"]
+    assert {"space_band", "time_band", "observed", "expected", "ratio", "p"} <= set(rows[0])
+
+
+def test_ledger_follows_hot_places_between_runs(client) -> None:
+    area = "331004000000"
+    first = analyse(client, method="gi", area=area, permutations=99, ledger=True)["ledger"]
+    assert first and {e["status"] for e in first} == {"new"}
+    second = analyse(client, method="gi", area=area, permutations=99, ledger=True)["ledger"]
+    assert {e["status"] for e in second} == {"still hot"}
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "detail"),
+    [
+        ({"method": "gi", "since": "2030-01-01"}, 422, "no incidents match"),
+        ({"method": "gi", "area": "331004999999"}, 404, "no area with code"),
+        ({"method": "voodoo"}, 422, "body.method"),
+        ({"method": "gi", "since": "2026-05-01", "until": "2026-01-01"}, 422, "earlier than"),
+        ({"method": "kde", "ledger": True, "area": "331004000000"}, 422, "Gi* or emerging"),
+    ],
+    ids=["empty-window", "unknown-area", "unknown-method", "inverted-window", "kde-ledger"],
+)
+def test_bad_requests_are_problems(client, body: dict, status: int, detail: str) -> None:
+    response = client.post("/api/v1/analyses/hotspots", json=body)
+    assert response.status_code == status
+    assert response.headers["content-type"] == "application/problem+json"
+    assert detail in response.json()["detail"]
