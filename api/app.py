@@ -26,7 +26,7 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from gis.db.engine import make_engine
 
-        app.state.engine = make_engine(settings, pool_size=10, max_overflow=10)
+        app.state.engine = make_engine(settings, pool_size=10, max_overflow=10, pool_pre_ping=False)
         app.state.tile_cache = TileCache(max_bytes=tile_settings.cache_mb * 2**20)
         app.state.jobs = Jobs()
         app.state.surfaces = analyses.Surfaces()

@@ -245,6 +245,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=int, default=None, help="seconds per wrk run")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--tiles", type=int, default=150, help="distinct tiles per zoom")
+    parser.add_argument("--zooms", default="12,14,16", help="comma-separated zooms")
+    parser.add_argument("--layers", default="buildings,incidents", help="comma-separated layers")
     args = parser.parse_args()
     seconds = args.seconds or (3 if args.quick else 10)
     ensure_tools()
@@ -268,7 +270,9 @@ def main() -> None:
     try:
         rows = []
         for layer, (collection, props) in LAYERS.items():
-            for z in (12, 14, 16):
+            if layer not in args.layers.split(","):
+                continue
+            for z in (int(v) for v in args.zooms.split(",")):
                 tiles = pick_tiles(tile_url, z, args.tiles)
                 paths = {
                     "wangge": [f"http://127.0.0.1:{wport}/tiles/{layer}/{z}/{x}/{y}.mvt" for _, x, y in tiles],
@@ -285,7 +289,7 @@ def main() -> None:
                 row["features"] = (features(paths["wangge"][i]), features(paths["tipg"][i]))
                 rows.append(row)
                 _print_row(row)
-        drill = drilldown(luqiao_url, seconds, args.connections)
+        drill = {c: drilldown(luqiao_url, seconds, c) for c in (4, args.connections)}
     finally:
         for proc in servers.values():
             proc.terminate()
@@ -338,7 +342,7 @@ def _print_row(row: dict) -> None:
     print(" | ".join(cells), flush=True)
 
 
-def _summary(rows: list[dict], drill: dict, counts: dict) -> None:
+def _summary(rows: list[dict], drill: dict[int, dict], counts: dict) -> None:
     print(f"\ncity: {counts['building']:,} buildings, {counts['incident']:,} incidents; "
           "32 connections; wangge and tipg each 2 uvicorn workers")  # fmt: skip
     print(f"{'layer':<10}{'zoom':>5}{'wangge/s':>10}{'tipg/s':>8}{'x tipg':>8}{'db/s':>8}"
@@ -348,10 +352,13 @@ def _summary(rows: list[dict], drill: dict, counts: dict) -> None:
         print(f"{r['layer']:<10}{r['z']:>5}{w['rps']:>10.0f}{t['rps']:>8.0f}{w['rps'] / t['rps']:>8.2f}"
               f"{r['db']:>8.0f}{100 * w['rps'] / r['db']:>6.0f}%{w['p99']:>8.1f}{t['p99']:>8.1f}"
               f"{c['rps']:>9.0f}{r['features'][0]:>10,}/{r['features'][1]:,}")  # fmt: skip
-    print(
-        f"\ndrill-down API on the Luqiao sample (scale 1): {drill['rps']:.0f} req/s, "
-        f"p50 {drill['p50']:.1f} ms, p99 {drill['p99']:.1f} ms, errors {drill['errors']}"
-    )
+    print()
+    for connections, d in drill.items():
+        print(
+            f"drill-down API on the Luqiao sample (scale 1), {connections} connections: "
+            f"{d['rps']:.0f} req/s, p50 {d['p50']:.1f} ms, p99 {d['p99']:.1f} ms, "
+            f"errors {d['errors']}"
+        )
 
 
 if __name__ == "__main__":

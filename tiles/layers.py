@@ -68,9 +68,9 @@ LAYERS: dict[str, Layer] = {
             "incidents", "incidents.sql", geometry="point", change_layer="incidents",
             fields={"code": "String", "category": "String", "status": "String",
                     "urgency": "String", "source": "String", "reported_at": "Number",
-                    "count": "Number", "top_category": "String", "open": "Number"},
+                    "count": "Number", "open": "Number"},
             cluster_below=15, cluster_sql="incidents_clustered.sql",
-            description="Incidents; below zoom 15 counted per cell (count, open, top_category)",
+            description="Incidents; below zoom 15 counted per cell (count, open)",
         ),
     )
 }  # fmt: skip

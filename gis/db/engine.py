@@ -22,8 +22,13 @@ def database_url(settings: DatabaseSettings) -> str:
 
 
 def make_engine(settings: DatabaseSettings, **kwargs: object) -> Engine:
-    """An engine on the configured database; raises DatabaseUnavailable if it does not answer."""
-    engine = create_engine(database_url(settings), pool_pre_ping=True, **kwargs)
+    """An engine on the configured database; raises DatabaseUnavailable if it does not answer.
+
+    The API passes ``pool_pre_ping=False``: a ping per request costs a round trip
+    on every tile, and a dropped connection surfaces as a 503 once instead.
+    """
+    kwargs.setdefault("pool_pre_ping", True)
+    engine = create_engine(database_url(settings), **kwargs)
     try:
         with engine.connect() as conn:
             conn.execute(text("SELECT 1"))

@@ -6,7 +6,7 @@ is one line here plus its column in the kind's upsert SQL.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
 from gis.db.models import (
@@ -36,19 +36,12 @@ class Field:
 
 @dataclass(frozen=True)
 class Kind:
-    """A loadable kind: its fields, geometry, and the kind its ``parent_field`` names."""
+    """A loadable kind: its fields, its geometry, and the SQL that checks and stores it."""
 
     name: str
     fields: tuple[Field, ...]
     geometry: GeometryKind | None = None
-    parent_field: str | None = None
-    parent_kind: str | None = None
     sql: str = ""  # file in gis/load/sql/ with the upsert
-    link_sql: tuple[str, ...] = field(default_factory=tuple)  # spatial links, set-based
-
-    @property
-    def columns(self) -> list[str]:
-        return [f.name for f in self.fields]
 
 
 CODE12 = r"[0-9]{12}"
@@ -66,8 +59,6 @@ KINDS: dict[str, Kind] = {
                 Field("kind", choices=("urban", "rural")),
             ),
             geometry="multipolygon",
-            parent_field="parent_code",
-            parent_kind="areas",
             sql="areas.sql",
         ),
         Kind(
@@ -81,7 +72,6 @@ KINDS: dict[str, Kind] = {
             ),
             geometry="polygon",
             sql="buildings.sql",
-            link_sql=("link_buildings.sql",),
         ),
         Kind(
             "households",
@@ -92,8 +82,6 @@ KINDS: dict[str, Kind] = {
                 Field("kind", required=True, choices=HOUSEHOLD_KINDS),
                 Field("members", "int", min=0, max=100),
             ),
-            parent_field="building_code",
-            parent_kind="buildings",
             sql="households.sql",
         ),
         Kind(
@@ -108,8 +96,6 @@ KINDS: dict[str, Kind] = {
                 Field("sex", choices=("M", "F")),
                 Field("tags", "tags"),
             ),
-            parent_field="household_code",
-            parent_kind="households",
             sql="persons.sql",
         ),
         Kind(
@@ -119,14 +105,13 @@ KINDS: dict[str, Kind] = {
                 Field("name"),
                 Field("level", required=True, choices=CAMERA_LEVELS),
                 Field("status", choices=CAMERA_STATUSES),
-                Field("heading", "float", min=0, max=359.999999),
+                Field("heading", "float", min=0, max=360),
                 Field("fov_deg", "float", min=0.001, max=360),
                 Field("range_m", "float", min=0.001, max=10_000),
                 Field("stream_url"),
             ),
             geometry="point",
             sql="cameras.sql",
-            link_sql=("link_cameras.sql",),
         ),
         Kind(
             "incidents",
@@ -142,7 +127,6 @@ KINDS: dict[str, Kind] = {
             ),
             geometry="point",
             sql="incidents.sql",
-            link_sql=("link_incidents.sql",),
         ),
     )
 }
