@@ -7,14 +7,15 @@ come through here, so a method means the same thing wherever it is asked for.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Literal
 
 import geopandas as gpd
+import h3
 import numpy as np
 import pandas as pd
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
 
 from gis.errors import InvalidInput
 from gis.hotspots import (
@@ -149,6 +150,7 @@ def save_ledger(engine: Engine, area: str, result: Result) -> pd.DataFrame:
         raise InvalidInput("a ledger follows Gi* or emerging hot spots, not this method")
     ledger = build_ledger(result)
     with engine.begin() as conn:
+        ledger = replace(ledger, entries=_with_names(conn, ledger))
         previous = conn.execute(
             text(
                 "SELECT entries FROM hotspot_ledger WHERE area_code = :area AND places = :places "
@@ -169,7 +171,43 @@ def save_ledger(engine: Engine, area: str, result: Result) -> pd.DataFrame:
         frame["status"] = "new"
         return frame
     before = Ledger(ledger.places, pd.DataFrame(previous), {}, ledger.window)
-    return compare_ledgers(before, ledger)
+    described = pd.concat([ledger.entries, before.entries]).drop_duplicates("place")
+    details = described.reindex(columns=["place", *PLACE_DETAILS])
+    return compare_ledgers(before, ledger).merge(details, on="place", how="left")
+
+
+PLACE_DETAILS = ["trend", "community_code", "community_name", "grid_code"]
+_NAMES = """
+SELECT c.code AS community_code, c.name AS community_name, g.code AS grid_code
+FROM unnest(CAST(:lons AS float8[]), CAST(:lats AS float8[])) WITH ORDINALITY AS p(lon, lat, n)
+LEFT JOIN LATERAL (
+    SELECT a.code, a.name FROM area a
+    WHERE a.level = 'community'
+      AND ST_Intersects(a.geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326))
+    ORDER BY a.code LIMIT 1
+) c ON true
+LEFT JOIN LATERAL (
+    SELECT g.code FROM grid g JOIN grid_plan pl ON pl.id = g.plan_id AND pl.status = 'published'
+    WHERE ST_Intersects(g.geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326))
+    ORDER BY g.code LIMIT 1
+) g ON true
+ORDER BY p.n
+"""
+
+
+def _with_names(conn: Connection, ledger: Ledger) -> pd.DataFrame:
+    """The ledger's entries with the community and published grid at each place's centre,
+    the names a patrol plan is written in."""
+    entries = ledger.entries.reset_index(drop=True)
+    if entries.empty or not ledger.places.startswith("h3"):
+        return entries.assign(community_code=None, community_name=None, grid_code=None)
+    centres = [h3.cell_to_latlng(str(cell)) for cell in entries["place"]]  # a few hundred
+    names = pd.read_sql(
+        text(_NAMES),
+        conn,
+        params={"lats": [c[0] for c in centres], "lons": [c[1] for c in centres]},
+    )
+    return pd.concat([entries, names], axis=1)
 
 
 def plain(value: Any) -> Any:

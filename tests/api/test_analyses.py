@@ -64,8 +64,10 @@ def test_ledger_follows_hot_places_between_runs(client) -> None:
     area = "331004000000"
     first = analyse(client, method="gi", area=area, permutations=99, ledger=True)["ledger"]
     assert first and {e["status"] for e in first} == {"new"}
+    assert all(e["community_code"] and e["community_name"] for e in first)
     second = analyse(client, method="gi", area=area, permutations=99, ledger=True)["ledger"]
     assert {e["status"] for e in second} == {"still hot"}
+    assert [e["community_name"] for e in second] == [e["community_name"] for e in first]
 
 
 @pytest.mark.parametrize(
