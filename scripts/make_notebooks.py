@@ -1,6 +1,8 @@
 #!/usr/bin/env python3
-"""Write the analyst notebooks from the cells below (the notebooks are generated, not hand-edited,
-so their code stays reviewable here and lint-clean). Run: .venv/bin/python scripts/make_notebooks.py
+"""Write the analyst notebooks from the cells below.
+
+The notebooks are generated, not hand-edited, so their code stays reviewable here.
+Run: .venv/bin/python scripts/make_notebooks.py && .venv/bin/ruff format notebooks
 """
 
 from __future__ import annotations
@@ -30,8 +32,8 @@ HOTSPOTS = [
     new_code_cell(
         "from gis.incidents import read_incidents\n\n"
         "incidents = read_incidents(engine)\n"
-        "print(f'{len(incidents):,} incidents from {incidents.reported_at.min():%Y-%m-%d} "
-        "to {incidents.reported_at.max():%Y-%m-%d}')\n"
+        "first, last = incidents.reported_at.min(), incidents.reported_at.max()\n"
+        "print(f'{len(incidents):,} incidents from {first:%Y-%m-%d} to {last:%Y-%m-%d}')\n"
         "incidents.groupby('category').size().sort_values(ascending=False)"
     ),
     new_markdown_cell(
