@@ -1,0 +1,341 @@
+"""Benchmark of gis.partition beside PySAL spopt's max-p, then alone at scale.
+
+    .venv/bin/python bench/bench_partition.py            # the full run (~10 min)
+    .venv/bin/python bench/bench_partition.py --quick    # smaller, for a smoke run
+
+Prints three tables:
+
+1. the engine's graph solver and spopt ``MaxPHeuristic`` (floor = the minimum,
+   dissimilarity on unit centroids) on the same units and the same graph: time,
+   households per region (min, max, CV, regions above the maximum) and
+   Polsby-Popper compactness; the engine also end to end on the same area;
+2. the engine end to end on the Dongcheng sample city (17 streets, 205
+   communities, ~300,000 households): unit polygons, partition, grid polygons
+   and report, with barriers (its roads);
+3. the engine end to end on about one million buildings (copies of the Luqiao
+   and Haidian sample cities side by side), in a child process whose peak
+   resident memory is reported.
+
+The units of table 1 are the Voronoi units of Dongcheng's buildings in the
+communities nearest its centre, merged into one area so that both methods
+solve the same problem. Numba compiles on first use; a warm-up run comes first.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import pandas as pd
+import shapely
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from gis.partition import partition, solve_graph
+from gis.partition.assemble import union_grids
+from gis.partition.graph import unit_graph, unit_households
+from gis.partition.inputs import prepare
+from gis.synth import generate_city
+
+LO, HI, TARGET = 240, 360, 300
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes for a smoke run")
+    parser.add_argument("--sizes", default=None, help="units for table 1, e.g. 400,1000,2000")
+    parser.add_argument("--buildings", type=int, default=None, help="buildings for table 3")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        return _child(*args.child, args.seed)
+    sizes = [int(s) for s in (args.sizes or ("400" if args.quick else "400,1000,2000")).split(",")]
+    n_million = args.buildings or (150_000 if args.quick else 1_000_000)
+    warnings.filterwarnings("ignore")
+    t = time.perf_counter()
+    city = generate_city("110101", seed=0, scale=1.0)
+    print(f"Dongcheng sample city generated in {time.perf_counter() - t:.1f} s")
+    _warm_up(city)
+    compare(city, sizes, args.seed)
+    dongcheng(city, args.seed)
+    million(n_million, args.seed, quick=args.quick)
+
+
+def _warm_up(city) -> None:
+    t = time.perf_counter()
+    areas = city.areas[city.areas["level"] == "community"].iloc[:3]
+    partition(areas, city.buildings)
+    print(f"warm-up (numba compiles on a cold cache): {time.perf_counter() - t:.1f} s\n")
+
+
+def compare(city, sizes: list[int], seed: int) -> None:
+    """Table 1: engine and max-p on the same units."""
+    from libpysal.weights import WSP
+    from spopt.region import MaxPHeuristic
+
+    header = (
+        "method",
+        "units",
+        "regions",
+        "time s",
+        "hh min",
+        "hh max",
+        "hh CV",
+        f">{HI}",
+        "PP mean",
+        "PP min",
+    )
+    rows = []
+    for size in sizes:
+        region, builds = _region(city, size)
+        inputs = prepare(region, builds)
+        units = unit_graph(inputs, (None,))
+        w = unit_households(inputs, units)
+        cells = union_grids(units, np.arange(len(w)), len(w))
+        graph = units.graph
+        t = time.perf_counter()
+        ours = solve_graph(
+            w, graph, bounds=(LO, HI), target=TARGET, areas=units.unit_area, seed=seed
+        )
+        t_ours = time.perf_counter() - t
+        t = time.perf_counter()
+        plan = partition(region, builds, seed=seed)
+        t_e2e = time.perf_counter() - t
+        gdf = gpd.GeoDataFrame({"households": w}, geometry=cells, crs=inputs.crs[0])
+        gdf["x"], gdf["y"] = gdf.centroid.x, gdf.centroid.y
+        weights = WSP((graph > 0).astype(float).tocsr()).to_W(silence_warnings=True)
+        np.random.seed(seed)
+        model = MaxPHeuristic(gdf, weights, ["x", "y"], "households", LO, top_n=2)
+        t = time.perf_counter()
+        model.solve()
+        t_maxp = time.perf_counter() - t
+        rows.append(("engine solve", len(w), *_quality(ours, w, cells, t_ours)))
+        rows.append(("engine end-to-end", len(w), *_quality(ours, w, cells, t_e2e, plan)))
+        rows.append(("spopt max-p", len(w), *_quality(np.asarray(model.labels_), w, cells, t_maxp)))
+        print(
+            f"  {len(w)} units: solve {t_maxp / t_ours:,.0f}x faster than max-p, "
+            f"end to end {t_maxp / t_e2e:,.0f}x"
+        )
+    _table("1. engine vs spopt MaxPHeuristic, same units (floor 240; engine 240-360)", header, rows)
+
+
+def _region(city, size: int) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Communities nearest the district centre holding about ``size`` buildings, as one area."""
+    areas = city.areas[city.areas["level"] == "community"]
+    centre = shapely.union_all(areas.geometry.to_numpy()).centroid
+    order = areas.geometry.distance(centre).sort_values().index
+    counts = city.buildings.groupby("community_code").size()
+    codes = areas.loc[order, "code"]
+    chosen = codes[np.cumsum(counts.reindex(codes).fillna(0).to_numpy()) <= size]
+    merged = shapely.union_all(areas.set_index("code").loc[chosen].geometry.to_numpy())
+    region = gpd.GeoDataFrame({"code": ["000000000000"]}, geometry=[merged], crs=areas.crs)
+    builds = city.buildings[city.buildings["community_code"].isin(chosen)]
+    return region, builds[["code", "households", "geometry"]]
+
+
+def _quality(labels, w, cells, seconds: float, plan=None) -> tuple:
+    if plan is not None:  # the plan's own report: what a planner sees
+        r = plan.report
+        over = int((plan.grids["households"] > HI).sum())
+        return (
+            r.grids,
+            seconds,
+            r.households_min,
+            r.households_max,
+            r.households_cv,
+            over,
+            r.polsby_popper_mean,
+            r.polsby_popper_min,
+        )
+    labels = np.unique(labels, return_inverse=True)[1].ravel()  # max-p numbers from 1
+    hh = np.bincount(labels, weights=w)
+    order = np.argsort(labels, kind="stable")
+    groups = np.split(order, np.flatnonzero(np.diff(labels[order])) + 1)
+    polys = np.array([shapely.union_all(cells[g]) for g in groups], dtype=object)
+    pp = 4 * np.pi * shapely.area(polys) / shapely.length(polys) ** 2
+    return (
+        len(hh),
+        seconds,
+        int(hh.min()),
+        int(hh.max()),
+        hh.std() / hh.mean(),
+        int((hh > HI).sum()),
+        pp.mean(),
+        pp.min(),
+    )
+
+
+def dongcheng(city, seed: int) -> None:
+    """Table 2: Dongcheng end to end."""
+    t = time.perf_counter()
+    plan = partition(city.areas, city.buildings, barriers=city.roads, seed=seed)
+    seconds = time.perf_counter() - t
+    r = plan.report
+    header = (
+        "city",
+        "communities",
+        "buildings",
+        "households",
+        "grids",
+        "time s",
+        "hh min",
+        "hh max",
+        "hh CV",
+        "PP mean",
+        "PP min",
+        "on roads",
+        "violations",
+    )
+    row = (
+        "Dongcheng 110101",
+        r.communities,
+        r.buildings,
+        r.households,
+        r.grids,
+        seconds,
+        r.households_min,
+        r.households_max,
+        r.households_cv,
+        r.polsby_popper_mean,
+        r.polsby_popper_min,
+        f"{100 * r.barrier_share:.0f} %",
+        len(r.violations),
+    )
+    _table("2. Dongcheng at scale 1, end to end (target < 10 s)", header, [row])
+    for issue in r.violations[:5]:
+        print(f"  {issue.grid or issue.community}: {issue.message}")
+
+
+def million(n: int, seed: int, quick: bool) -> None:
+    """Table 3: about ``n`` buildings, partitioned in a child process."""
+    t = time.perf_counter()
+    areas, builds = _synthetic(n, quick)
+    print(
+        f"\n{len(builds):,} buildings in {len(areas):,} communities synthesised in "
+        f"{time.perf_counter() - t:.0f} s"
+    )
+    with tempfile.TemporaryDirectory() as tmp:
+        a, b = Path(tmp) / "areas.parquet", Path(tmp) / "buildings.parquet"
+        areas.to_parquet(a)
+        builds.to_parquet(b)
+        cmd = [sys.executable, __file__, "--child", str(a), str(b), "--seed", str(seed)]
+        out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
+    res = json.loads(out.strip().splitlines()[-1])
+    header = (
+        "buildings",
+        "communities",
+        "households",
+        "grids",
+        "time s",
+        "peak RSS GB",
+        "hh min",
+        "hh max",
+        "hh CV",
+        "PP mean",
+        "violations",
+    )
+    row = (
+        res["buildings"],
+        res["communities"],
+        res["households"],
+        res["grids"],
+        res["seconds"],
+        res["rss_gb"],
+        res["min"],
+        res["max"],
+        res["cv"],
+        res["pp"],
+        res["violations"],
+    )
+    _table("3. one million buildings end to end (target < 120 s, < 8 GB)", header, [row])
+
+
+def _synthetic(n: int, quick: bool) -> tuple[gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    """Copies of Luqiao (rural-heavy) and Haidian (urban) shifted north until ``n`` buildings."""
+    sources = [generate_city("331004", seed=0, scale=1.0)]
+    if not quick:
+        sources.append(generate_city("110108", seed=0, scale=1.0))
+    areas, builds, total, k = [], [], 0, 0
+    while total < n:
+        city = sources[k % len(sources)]
+        comm = city.areas[city.areas["level"] == "community"]
+        shift = 0.5 * (k // len(sources) + 1)
+        prefix = f"{k:03d}"
+        areas.append(_shifted(comm[["code", "kind", "geometry"]], shift, prefix))
+        builds.append(_shifted(city.buildings[["code", "households", "geometry"]], shift, prefix))
+        total += len(city.buildings)
+        k += 1
+    return pd.concat(areas, ignore_index=True), pd.concat(builds, ignore_index=True)
+
+
+def _shifted(frame: gpd.GeoDataFrame, dlat: float, prefix: str) -> gpd.GeoDataFrame:
+    geoms = shapely.transform(frame.geometry.to_numpy(), lambda xy: xy + np.array([0.0, dlat]))
+    return frame.assign(code=prefix + frame["code"].astype(str)).set_geometry(geoms)
+
+
+def _child(areas_path: str, buildings_path: str, seed: int) -> None:
+    warnings.filterwarnings("ignore")
+    areas, builds = gpd.read_parquet(areas_path), gpd.read_parquet(buildings_path)
+    partition(areas.iloc[:2], builds.iloc[:50])  # load numba's cache outside the timing
+    t = time.perf_counter()
+    plan = partition(areas, builds, seed=seed)
+    seconds = time.perf_counter() - t
+    r = plan.report
+    rss = _peak_rss_gib()
+    print(
+        json.dumps(
+            {
+                "buildings": r.buildings,
+                "communities": r.communities,
+                "households": r.households,
+                "grids": r.grids,
+                "seconds": seconds,
+                "rss_gb": rss,
+                "min": r.households_min,
+                "max": r.households_max,
+                "cv": r.households_cv,
+                "pp": r.polsby_popper_mean,
+                "violations": len(r.violations),
+            }
+        )
+    )
+
+
+def _peak_rss_gib() -> float:
+    """Peak resident memory of this process since exec (VmHWM).
+
+    ``getrusage`` is no good here: Linux carries ``ru_maxrss`` over an exec, so a
+    child would report its parent's peak.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 2**20  # KiB -> GiB
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
+def _table(title: str, header: tuple, rows: list[tuple]) -> None:
+    def cell(v) -> str:
+        if isinstance(v, float | np.floating):
+            return f"{v:,.3f}" if abs(v) < 10 else f"{v:,.1f}"
+        return f"{v:,}" if isinstance(v, int | np.integer) else str(v)
+
+    text = [[cell(v) for v in r] for r in rows]
+    widths = [max(len(h), *(len(t[i]) for t in text)) for i, h in enumerate(header)]
+    print(f"\n{title}")
+    print("  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True)))
+    for t in text:
+        print("  ".join(v.rjust(w) for v, w in zip(t, widths, strict=True)))
+
+
+if __name__ == "__main__":
+    main()

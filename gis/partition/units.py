@@ -1,0 +1,226 @@
+"""Units: the indivisible pieces a grid is made of, and the graph between them.
+
+A unit is a building's Voronoi cell clipped to its community, so the units of a
+community tile it exactly and a grid is the union of its units. Three things
+need care:
+
+- clipping a convex cell to a concave community can leave pieces across a notch
+  (a C-shaped community): such *orphan* pieces become household-free units of
+  their own, with adjacency measured on the geometry;
+- a footprint that reaches into a neighbour's cell would be cut by a grid
+  boundary there, so those cells are merged into one unit (*must-link*);
+- parts of a community that touch nothing (an island without buildings, or with
+  them) are linked to the nearest piece so each community's graph is connected;
+  a grid may then span the water, as rule 4 allows for such communities.
+
+Edge affinity is the shared boundary length, divided by ``BARRIER_FACTOR`` when
+the segment joining the two anchors crosses a barrier, so cuts prefer barriers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.sparse as sp
+import shapely
+from numpy.typing import NDArray
+from scipy.sparse.csgraph import connected_components
+
+from gis.partition.voronoi import Cells, voronoi_cells
+
+BARRIER_FACTOR = 20.0
+_MIN_EDGE_M = 1e-6  # shorter shared boundaries are corners, not adjacency
+_MUST_LINK_M2 = 0.01  # footprint area reaching into another cell that forces a merge
+_LINK_AFFINITY = 1e-3  # islands are tied to the mainland by a nearly free edge
+
+
+@dataclass(frozen=True)
+class Units:
+    """Pieces (metric polygons), the units they form, and the unit graph.
+
+    Units of community ``c`` are ``unit_ptr[c]:unit_ptr[c + 1]``; ``graph`` is
+    block-diagonal by community with shared-length affinities.
+    """
+
+    pieces: NDArray[np.object_]
+    piece_unit: NDArray[np.int64]
+    unit_ptr: NDArray[np.int64]
+    unit_area: NDArray[np.float64]
+    graph: sp.csr_matrix
+    building_unit: NDArray[np.int64]
+
+
+def build_units(
+    polygons: NDArray[np.object_],
+    points: NDArray[np.float64],
+    community: NDArray[np.int64],
+    footprints: NDArray[np.object_],
+    barriers: NDArray[np.object_] | None = None,
+) -> Units:
+    """Units of buildings (anchor ``points``, sorted by ``community``) in metric ``polygons``."""
+    shapely.prepare(polygons)
+    cells = voronoi_cells(polygons, points, community)
+    clipped = _clip(cells, polygons)
+    pieces, piece_cell, orphan = _explode(clipped, cells)
+    order = np.lexsort((np.arange(len(pieces)), orphan, cells.community[piece_cell]))
+    pieces, piece_cell, orphan = pieces[order], piece_cell[order], orphan[order]
+    piece_comm = cells.community[piece_cell]
+    main = np.full(len(cells.geometry), -1, dtype=np.int64)
+    main[piece_cell[~orphan]] = np.flatnonzero(~orphan)
+    _adopt(main, cells, pieces, piece_comm)
+    anchors = np.where(orphan[:, None], _surface_xy(pieces), cells.anchor[piece_cell])
+    ea, eb, length = _piece_edges(cells, polygons, clipped, pieces, piece_cell, orphan, main)
+    ea, eb, length = _link_islands(pieces, piece_comm, ea, eb, length)
+    affinity = _barrier_affinity(anchors, ea, eb, length, barriers)
+    n = len(pieces)
+    building_piece = main[cells.site_cell]
+    piece_unit = _must_link(pieces, piece_comm, community, footprints, building_piece)
+    n_units = int(piece_unit.max()) + 1 if n else 0
+    to_unit = sp.csr_matrix((np.ones(n), (np.arange(n), piece_unit)), shape=(n, n_units))
+    adj = sp.csr_matrix((affinity, (ea, eb)), shape=(n, n))
+    graph = (to_unit.T @ (adj + adj.T) @ to_unit).tocsr()
+    graph.setdiag(0)
+    graph.eliminate_zeros()
+    graph.sort_indices()
+    unit_comm = np.zeros(n_units, dtype=np.int64)
+    unit_comm[piece_unit] = piece_comm
+    unit_ptr = np.searchsorted(unit_comm, np.arange(len(polygons) + 1))
+    unit_area = np.bincount(piece_unit, weights=shapely.area(pieces), minlength=n_units)
+    return Units(pieces, piece_unit, unit_ptr, unit_area, graph, piece_unit[building_piece])
+
+
+def _clip(cells: Cells, polygons: NDArray[np.object_]) -> NDArray[np.object_]:
+    owner = polygons[cells.community]
+    inside = ~cells.whole & shapely.contains_properly(owner, cells.geometry)
+    out = cells.geometry.copy()
+    todo = ~inside & ~cells.whole
+    out[todo] = shapely.intersection(cells.geometry[todo], owner[todo])
+    return out
+
+
+def _explode(clipped: NDArray[np.object_], cells: Cells) -> tuple[NDArray, NDArray, NDArray]:
+    """Polygon parts of every clipped cell; the part holding the anchor is the main one."""
+    parts, cell = shapely.get_parts(clipped, return_index=True)
+    keep = (shapely.get_type_id(parts) == 3) & (shapely.area(parts) > 0)
+    parts, cell = parts[keep], cell[keep]
+    anchor = shapely.points(cells.anchor[cell])
+    with np.errstate(invalid="ignore"):  # NaN anchors: communities without buildings
+        dist = shapely.distance(parts, anchor)
+    # Buildingless communities have no anchor: their largest part is the main one.
+    dist = np.where(np.isnan(dist), -shapely.area(parts), dist)
+    order = np.lexsort((dist, cell))
+    first = np.r_[True, cell[order][1:] != cell[order][:-1]]
+    orphan = np.ones(len(parts), dtype=bool)
+    orphan[order[first]] = False
+    return parts, cell, orphan
+
+
+def _adopt(main: NDArray[np.int64], cells: Cells, pieces: NDArray, piece_comm: NDArray) -> None:
+    """A cell left with no area (a site on a sliver of its community) joins the nearest piece."""
+    for cell in np.flatnonzero(main < 0):  # practically never: a site inside has a cell
+        mine = np.flatnonzero(piece_comm == cells.community[cell])
+        if mine.size:
+            dist = shapely.distance(pieces[mine], shapely.points(cells.anchor[cell]))
+            main[cell] = mine[np.nanargmin(np.nan_to_num(dist, nan=np.inf))]
+
+
+def _surface_xy(geoms: NDArray[np.object_]) -> NDArray[np.float64]:
+    return shapely.get_coordinates(shapely.point_on_surface(geoms))
+
+
+def _piece_edges(cells, polygons, clipped, pieces, piece_cell, orphan, main):
+    """Shared boundary length between touching pieces, from the Voronoi ridges."""
+    ra, rb, ridge = cells.ridge_a, cells.ridge_b, cells.ridge
+    owner = polygons[cells.community[ra]]
+    simple = np.bincount(piece_cell, minlength=len(clipped)) == 1
+    easy = simple[ra] & simple[rb]
+    length = shapely.length(ridge)
+    inside = shapely.contains_properly(owner, ridge)
+    clip = easy & ~inside
+    length[clip] = shapely.length(shapely.intersection(ridge[clip], owner[clip]))
+    ea, eb, el = [main[ra[easy]]], [main[rb[easy]]], [length[easy]]
+    hard = np.flatnonzero(~easy)
+    if hard.size:
+        # Ridges of cells in several pieces: find which pieces each clipped part borders.
+        parts, r = shapely.get_parts(
+            shapely.intersection(ridge[hard], owner[hard]), return_index=True
+        )
+        lines = shapely.get_type_id(parts) == 1
+        parts, r = parts[lines], hard[r[lines]]
+        mid = shapely.line_interpolate_point(parts, 0.5, normalized=True)
+        pa = _nearest_piece(mid, ra[r], pieces, piece_cell)
+        pb = _nearest_piece(mid, rb[r], pieces, piece_cell)
+        ea.append(pa)
+        eb.append(pb)
+        el.append(shapely.length(parts))
+    ea, eb, el = np.concatenate(ea), np.concatenate(eb), np.concatenate(el)
+    keep = (el > _MIN_EDGE_M) & (ea >= 0) & (eb >= 0)
+    return ea[keep], eb[keep], el[keep]
+
+
+def _nearest_piece(points, cell, pieces, piece_cell) -> NDArray[np.int64]:
+    """For each point, the piece of ``cell`` nearest to it (the one its ridge part borders)."""
+    by_cell = np.argsort(piece_cell, kind="stable")
+    start = np.searchsorted(piece_cell[by_cell], cell)
+    count = np.searchsorted(piece_cell[by_cell], cell, side="right") - start
+    row = np.repeat(np.arange(len(cell)), count)
+    cand = by_cell[np.repeat(start - np.cumsum(np.r_[0, count[:-1]]), count) + np.arange(row.size)]
+    dist = shapely.distance(pieces[cand], points[row])
+    order = np.lexsort((dist, row))
+    first = np.r_[True, row[order][1:] != row[order][:-1]]
+    out = np.full(len(cell), -1, dtype=np.int64)
+    out[row[order][first]] = cand[order][first]
+    return out
+
+
+def _link_islands(pieces, piece_comm, ea, eb, length):
+    """Tie every stray component of a community's piece graph to its nearest piece."""
+    n = len(pieces)
+    graph = sp.csr_matrix((np.ones(len(ea)), (ea, eb)), shape=(n, n))
+    _, comp = connected_components(graph, directed=False)
+    pairs = np.unique(np.column_stack([piece_comm, comp]), axis=0)
+    several = np.unique(pairs[:-1, 0][pairs[:-1, 0] == pairs[1:, 0]])
+    new_a, new_b = [], []
+    for c in several:  # rare: islands and pinched communities
+        idx = np.flatnonzero(piece_comm == c)
+        labels = comp[idx]
+        while np.unique(labels).size > 1:
+            mine = labels == labels[0]
+            tree = shapely.STRtree(pieces[idx[~mine]])
+            (src, dst), dist = tree.query_nearest(pieces[idx[mine]], return_distance=True)
+            best = np.lexsort((dst, src, dist))[0]
+            a, b = idx[mine][src[best]], idx[~mine][dst[best]]
+            new_a.append(a)
+            new_b.append(b)
+            labels[labels == comp[b]] = labels[0]
+    link = np.full(len(new_a), _LINK_AFFINITY)
+    ea, eb = np.r_[ea, np.asarray(new_a, dtype=np.int64)], np.r_[eb, np.asarray(new_b, np.int64)]
+    return ea, eb, np.r_[length, link]
+
+
+def _barrier_affinity(anchors, ea, eb, length, barriers) -> NDArray[np.float64]:
+    if barriers is None or len(barriers) == 0 or len(ea) == 0:
+        return length
+    segments = shapely.linestrings(np.stack([anchors[ea], anchors[eb]], axis=1))
+    hit, _ = shapely.STRtree(barriers).query(segments, predicate="intersects")
+    crossing = np.zeros(len(ea), dtype=bool)
+    crossing[hit] = True
+    return np.where(crossing, length / BARRIER_FACTOR, length)
+
+
+def _must_link(pieces, piece_comm, community, footprints, building_piece) -> NDArray[np.int64]:
+    """Units: pieces joined where a footprint reaches into another piece of its community."""
+    n = len(pieces)
+    polygonal = np.flatnonzero(shapely.area(footprints) > 0)
+    b, p = shapely.STRtree(pieces).query(footprints[polygonal], predicate="intersects")
+    b = polygonal[b]
+    other = (p != building_piece[b]) & (piece_comm[p] == community[b])
+    b, p = b[other], p[other]
+    if b.size:
+        overlap = shapely.area(shapely.intersection(footprints[b], pieces[p]))
+        big = overlap > _MUST_LINK_M2
+        b, p = b[big], p[big]
+    links = sp.csr_matrix((np.ones(b.size), (building_piece[b], p)), shape=(n, n))
+    _, unit = connected_components(links, directed=False)
+    return unit.astype(np.int64)
