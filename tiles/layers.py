@@ -83,9 +83,15 @@ def sql_text(name: str) -> str:
     text = folder.joinpath(name).read_text()
     bounds = folder.joinpath("_envelope.sql").read_text()
     bounds = _fragment(bounds)
-    cells = _fragment(folder.joinpath("_cells.sql").read_text())
-    filters = folder.joinpath("_filters.sql").read_text().strip()
-    return text.replace("{bounds}", bounds).replace("{cells}", cells).replace("{filters}", filters)
+    fragments = {
+        "{bounds}": bounds,
+        "{cells}": _fragment(folder.joinpath("_cells.sql").read_text()),
+        "{cell_keys}": _fragment(folder.joinpath("_cell_keys.sql").read_text()),
+        "{filters}": folder.joinpath("_filters.sql").read_text().strip(),
+    }
+    for name, fragment in fragments.items():
+        text = text.replace(name, fragment)
+    return text
 
 
 def _fragment(sql: str) -> str:

@@ -5,20 +5,15 @@ WITH {bounds}, {cells}, p AS (
     SELECT (ST_XMin(b.geom) + ST_XMax(b.geom)) / 2 AS lon,
            (ST_YMin(b.geom) + ST_YMax(b.geom)) / 2 AS lat, b.households
     FROM building b CROSS JOIN cells WHERE b.geom && cells.exact
-), c AS (
-    SELECT floor((p.lon + 180) / 360 * cells.n)::int8 AS cx,
-           floor((1 - ln(tan(radians(p.lat)) + 1 / cos(radians(p.lat))) / pi()) / 2 * cells.n)::int8
-               AS cy,
-           p.*
-    FROM p CROSS JOIN cells
-)
+), {cell_keys}
 -- Group on the integer cell keys alone (hashable), then place each cell's point.
 SELECT ST_AsMVT(t, :layer, :extent, 'geom') FROM (
     SELECT g.count, g.households,
            ST_AsMVTGeom(ST_Transform(ST_SetSRID(ST_MakePoint(g.lon, g.lat), 4326), 3857),
                         bounds.tile, :extent, :buffer, true) AS geom
     FROM (
-        SELECT count(*) AS count, sum(c.households) AS households, avg(c.lon) AS lon, avg(c.lat) AS lat
+        SELECT count(*) AS count, sum(c.households) AS households,
+               avg(c.lon) AS lon, avg(c.lat) AS lat
         FROM c CROSS JOIN cells
         WHERE c.cx >= cells.x0 AND c.cx < cells.x0 + :cells
           AND c.cy >= cells.y0 AND c.cy < cells.y0 + :cells

@@ -6,20 +6,15 @@ WITH {bounds}, {cells}, p AS (
            i.status NOT IN ('resolved', 'closed') AS open
     FROM incident i CROSS JOIN cells
     WHERE i.geom && cells.exact AND {filters}
-), c AS (
-    SELECT floor((p.lon + 180) / 360 * cells.n)::int8 AS cx,
-           floor((1 - ln(tan(radians(p.lat)) + 1 / cos(radians(p.lat))) / pi()) / 2 * cells.n)::int8
-               AS cy,
-           p.*
-    FROM p CROSS JOIN cells
-)
+), {cell_keys}
 -- Group on the integer cell keys alone (hashable), then place each cell's point.
 SELECT ST_AsMVT(t, :layer, :extent, 'geom') FROM (
     SELECT g.count, g.open,
            ST_AsMVTGeom(ST_Transform(ST_SetSRID(ST_MakePoint(g.lon, g.lat), 4326), 3857),
                         bounds.tile, :extent, :buffer, true) AS geom
     FROM (
-        SELECT count(*) AS count, count(*) FILTER (WHERE c.open) AS open, avg(c.lon) AS lon, avg(c.lat) AS lat
+        SELECT count(*) AS count, count(*) FILTER (WHERE c.open) AS open,
+               avg(c.lon) AS lon, avg(c.lat) AS lat
         FROM c CROSS JOIN cells
         WHERE c.cx >= cells.x0 AND c.cx < cells.x0 + :cells
           AND c.cy >= cells.y0 AND c.cy < cells.y0 + :cells
