@@ -13,6 +13,7 @@ from api.jobs import Jobs
 from api.routers import analyses, areas, health, pages, places, plans, tiles
 from gis.settings import DatabaseSettings, TileSettings
 from tiles.cache import TileCache
+from tiles.database import open_tile_pool
 
 
 def create_app(
@@ -28,12 +29,14 @@ def create_app(
 
         app.state.engine = make_engine(settings, pool_size=10, max_overflow=10, pool_pre_ping=False)
         app.state.tile_cache = TileCache(max_bytes=tile_settings.cache_mb * 2**20)
+        app.state.tile_pool = await open_tile_pool(app.state.engine)
         app.state.jobs = Jobs()
         app.state.surfaces = analyses.Surfaces()
         try:
             yield
         finally:
             app.state.jobs.shutdown()
+            await app.state.tile_pool.close()
             app.state.engine.dispose()
 
     app = FastAPI(

@@ -42,13 +42,12 @@ def get_tilejson(layer: Layer, request: Request, conn: DbConnection) -> dict:
 
 
 @router.get("/{layer}/{z}/{x}/{y}.mvt", response_class=Response)
-def get_tile(
+async def get_tile(
     layer: Layer,
     z: int,
     x: int,
     y: int,
     request: Request,
-    conn: DbConnection,
     plan: Annotated[int | None, Query(description="Grid plan id (grids layer).")] = None,
     categories: Categories = None,
     statuses: Statuses = None,
@@ -66,15 +65,16 @@ def get_tile(
     cache = request.app.state.tile_cache
     known = _if_none_match(request)
     data = None
-    if known or cache.has(q.key()):  # a cheap version check may spare the rendering
-        tag = etag(q, version(conn, q))
-        if tag in known:
-            return Response(status_code=304, headers=_headers(tag))
-        data = cache.get(q.key(), tag)
-    if data is None:
-        data_version, data = render(conn, q)
-        tag = etag(q, data_version)
-        cache.put(q.key(), tag, data)
+    async with request.app.state.tile_pool.connection() as conn:
+        if known or cache.has(q.key()):  # a cheap version check may spare the rendering
+            tag = etag(q, await version(conn, q))
+            if tag in known:
+                return Response(status_code=304, headers=_headers(tag))
+            data = cache.get(q.key(), tag)
+        if data is None:
+            data_version, data = await render(conn, q)
+            tag = etag(q, data_version)
+            cache.put(q.key(), tag, data)
     return Response(content=data, media_type=MVT, headers=_headers(tag))
 
 
