@@ -106,9 +106,12 @@ function colourChildren(layer, children) {
   map.setPaintProperty(`${layer}-children`, "fill-color", ["match", ["get", "code"], ...colours, RAMP[0]]);
 }
 
+// Five equal classes between the smallest and largest value shown, so grids that all
+// hold about 300 households still tell apart.
 function classify(values) {
-  const max = Math.max(...values, 0);
-  return values.map((v) => RAMP[max ? Math.min(RAMP.length - 1, Math.floor((v / max) * (RAMP.length - 0.001))) : 0]);
+  const min = Math.min(...values), max = Math.max(...values);
+  const span = max - min;
+  return values.map((v) => RAMP[span > 0 ? Math.min(RAMP.length - 1, Math.floor(((v - min) / span) * RAMP.length)) : 2]);
 }
 
 // -- panel ----------------------------------------------------------------------------
