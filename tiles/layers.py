@@ -87,6 +87,7 @@ def sql_text(name: str) -> str:
         "{bounds}": bounds,
         "{cells}": _fragment(folder.joinpath("_cells.sql").read_text()),
         "{cell_keys}": _fragment(folder.joinpath("_cell_keys.sql").read_text()),
+        "{cell_point}": _fragment(folder.joinpath("_cell_point.sql").read_text()).strip(),
         "{filters}": folder.joinpath("_filters.sql").read_text().strip(),
     }
     for name, fragment in fragments.items():

@@ -14,6 +14,7 @@ from geoalchemy2 import Geometry
 from sqlalchemy import (
     BigInteger,
     CheckConstraint,
+    Computed,
     DateTime,
     Enum,
     Float,
@@ -72,6 +73,20 @@ def _geom(kind: str) -> Any:
 
 def _valid(column: str = "geom") -> CheckConstraint:
     return CheckConstraint(f"ST_IsValid({column})", name="geom_valid")
+
+
+_to_3857 = "ST_Transform(geom, 3857)"
+_BOX_X = "(ST_XMin(geom) + ST_XMax(geom)) / 2"
+_BOX_Y = "(ST_YMin(geom) + ST_YMax(geom)) / 2"
+
+
+def _mx(lon: str) -> str:
+    return f"floor(({lon} + 180) / 360 * 16777216)::int8"
+
+
+def _my(lat: str) -> str:
+    mercator = f"ln(tan(radians({lat})) + 1 / cos(radians({lat})))"
+    return f"floor((1 - {mercator} / pi()) / 2 * 16777216)::int8"
 
 
 def _enum(name: str, values: tuple[str, ...]) -> Enum:
@@ -162,6 +177,12 @@ class Building(Base):
     households: Mapped[int] = mapped_column(Integer, server_default="0")
     community_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="SET NULL"))
     geom: Mapped[Any] = mapped_column(_geom("POLYGON"))
+    # Written by the database for the tiles (migration 0005); never set by hand.
+    geom_3857: Mapped[Any] = mapped_column(
+        Geometry("POLYGON", srid=3857, spatial_index=False), Computed(_to_3857), nullable=True
+    )
+    mx: Mapped[int | None] = mapped_column(BigInteger, Computed(_mx(_BOX_X)))
+    my: Mapped[int | None] = mapped_column(BigInteger, Computed(_my(_BOX_Y)))
 
 
 class BuildingGrid(Base):
@@ -276,6 +297,11 @@ class Incident(Base):
     building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id", ondelete="SET NULL"))
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     geom: Mapped[Any] = mapped_column(_geom("POINT"))
+    geom_3857: Mapped[Any] = mapped_column(
+        Geometry("POINT", srid=3857, spatial_index=False), Computed(_to_3857), nullable=True
+    )
+    mx: Mapped[int | None] = mapped_column(BigInteger, Computed(_mx("ST_X(geom)")))
+    my: Mapped[int | None] = mapped_column(BigInteger, Computed(_my("ST_Y(geom)")))
 
 
 class IncidentEvent(Base):
