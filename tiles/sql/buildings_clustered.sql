@@ -10,7 +10,7 @@ SELECT ST_AsMVT(t, :layer, :extent, 'geom') FROM (
     SELECT g.count, g.households, {cell_point} AS geom
     FROM (
         SELECT count(*) AS count, sum(c.households) AS households,
-               avg(c.mx) AS mx, avg(c.my) AS my
+               avg(c.mx::float8) AS mx, avg(c.my::float8) AS my
         FROM c CROSS JOIN cells
         WHERE c.cx >= cells.x0 AND c.cx < cells.x0 + :cells
           AND c.cy >= cells.y0 AND c.cy < cells.y0 + :cells
