@@ -6,8 +6,12 @@ from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Engine
 
 
-async def open_tile_pool(engine: Engine, max_size: int = 8) -> AsyncConnectionPool:
-    """A pool on the engine's database; autocommit, since a tile is one read statement."""
+async def open_tile_pool(engine: Engine, max_size: int = 4) -> AsyncConnectionPool:
+    """A pool on the engine's database; autocommit, since a tile is one read statement.
+
+    Four connections per worker: more only queue more queries on the same cores and
+    stretch the tail (p99 at z16 fell from 726 to 111 ms going from 8 to 4).
+    """
     url = engine.url.set(drivername="postgresql").render_as_string(hide_password=False)
     pool = AsyncConnectionPool(
         url, min_size=2, max_size=max_size, kwargs={"autocommit": True}, open=False
