@@ -56,11 +56,10 @@ def hotspots(
         check_output(out, method)
     engine = None
     if input is not None:
-        from gis.crs import to_wgs84
         from gis.load.kinds import KINDS
         from gis.load.read import read_file
 
-        incidents = to_wgs84(read_file(input, KINDS["incidents"], crs))
+        incidents = read_file(input, KINDS["incidents"], crs)  # already in EPSG:4326
         incidents["reported_at"] = _times(incidents)
     else:
         from api.cli import _engine

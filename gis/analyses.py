@@ -7,7 +7,7 @@ come through here, so a method means the same thing wherever it is asked for.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Literal
 
@@ -54,7 +54,6 @@ class HotspotRequest:
     bandwidth: float | None = None
     top_percent: float = 5.0
     step: str = "7D"
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         if self.method not in METHODS:

@@ -261,6 +261,21 @@ def rules_of(row: dict[str, Any]) -> Rules:
 
 def load_plan(conn: Connection, plan_id: int) -> tuple[dict[str, Any], Plan]:
     """A stored plan as the engine's Plan, ready to validate or edit."""
+    row, plan, _, _ = _load_with_inputs(conn, plan_id)
+    return row, plan
+
+
+def validate_stored(engine: Engine, plan_id: int) -> Report:
+    """Check a stored plan against the rules, as they stand for today's buildings."""
+    with engine.connect() as conn:
+        _, plan, communities, buildings = _load_with_inputs(conn, plan_id)
+    return validate_plan(plan, communities, buildings)
+
+
+def _load_with_inputs(
+    conn: Connection, plan_id: int
+) -> tuple[dict[str, Any], Plan, gpd.GeoDataFrame, gpd.GeoDataFrame]:
+    # Communities and buildings are read once and serve both the plan and its check.
     row = plan_row(conn, plan_id)
     area = area_row(conn, row["area_code"])
     communities = communities_under(conn, area["id"])
@@ -269,17 +284,7 @@ def load_plan(conn: Connection, plan_id: int) -> tuple[dict[str, Any], Plan]:
         plan_grids(conn, plan_id), plan_assignment(conn, plan_id), communities, buildings,
         rules_of(row), seed=(row["params"] or {}).get("seed", 0),
     )  # fmt: skip
-    return row, plan
-
-
-def validate_stored(engine: Engine, plan_id: int) -> Report:
-    """Check a stored plan against the rules, as they stand for today's buildings."""
-    with engine.connect() as conn:
-        row, plan = load_plan(conn, plan_id)
-        area = area_row(conn, row["area_code"])
-        return validate_plan(
-            plan, communities_under(conn, area["id"]), buildings_under(conn, area["id"])
-        )
+    return row, plan, communities, buildings
 
 
 # -- publish and diff --------------------------------------------------------------

@@ -14,7 +14,7 @@ from pydantic import BaseModel, Field
 from gis.analyses import HotspotRequest, features, plain, run, save_ledger, summary
 from gis.errors import InvalidInput, NotFound
 from gis.hotspots import DensitySurface
-from gis.incidents import read_incidents
+from gis.incidents import count_incidents, read_incidents
 from tiles.density import render_png
 from tiles.mvt import MAX_ZOOM
 
@@ -65,9 +65,10 @@ class Surfaces:
 def post_hotspots(body: HotspotBody, request: Request, response: Response) -> dict:
     """Run a hotspot analysis of incidents; large inputs run as a job (202, Location)."""
     engine = request.app.state.engine
-    incidents = read_incidents(engine, area=body.area, categories=body.categories,
-                               since=body.since, until=body.until)  # fmt: skip
-    if incidents.empty:
+    window = {"area": body.area, "categories": body.categories, "since": body.since,
+              "until": body.until}  # fmt: skip
+    n = count_incidents(engine, **window)
+    if n == 0:
         raise InvalidInput("no incidents match: widen the area, categories or time window")
     hotspot = HotspotRequest(
         method=body.method, categories=None, since=None, until=None,
@@ -76,10 +77,10 @@ def post_hotspots(body: HotspotBody, request: Request, response: Response) -> di
         step=body.step,
     )  # fmt: skip
 
-    def work(progress=None) -> dict:
-        return _analyse(request, body, hotspot, incidents)
+    def work(progress=None) -> dict:  # the reading too, so a large one runs in the job
+        return _analyse(request, body, hotspot, read_incidents(engine, **window))
 
-    if len(incidents) > LARGE:
+    if n > LARGE:
         job = request.app.state.jobs.submit("hotspots", work)
         response.status_code = 202
         response.headers["Location"] = f"/api/v1/jobs/{job.id}"
