@@ -27,7 +27,9 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from gis.db.engine import make_engine
 
-        app.state.engine = make_engine(settings, pool_size=10, max_overflow=10, pool_pre_ping=False)
+        # As many connections as request threads (anyio's 40): past pool_size every
+        # request would open and close a connection (SCRAM auth each time) under load.
+        app.state.engine = make_engine(settings, pool_size=20, max_overflow=20, pool_pre_ping=False)
         app.state.tile_cache = TileCache(max_bytes=tile_settings.cache_mb * 2**20)
         app.state.tile_pool = await open_tile_pool(app.state.engine)
         app.state.jobs = Jobs()

@@ -37,7 +37,7 @@ from gis.db.embedded import EmbeddedCluster  # noqa: E402
 from gis.db.migrate import upgrade  # noqa: E402
 from gis.settings import DatabaseSettings  # noqa: E402
 from tiles.layers import sql_text  # noqa: E402
-from tiles.mvt import tile_query  # noqa: E402
+from tiles.mvt import pyformat, tile_query  # noqa: E402
 
 DATA = ROOT / ".wangge-bench"
 TIPG = ROOT / "bench" / ".venv-tipg"
@@ -89,12 +89,19 @@ def _count(url: str, table: str) -> int:
 
 
 def _fill_tile_city(url: str, quick: bool) -> None:
+    scale, incidents = (0.5, 100_000) if quick else (3.4, 1_000_000)
+    if _count(url, "incident") < incidents * 0.99:
+        _build_tile_city(url, scale, incidents)
+    # Steady state, as autovacuum keeps it: statistics and a current visibility map
+    # (a migration that rewrites a table resets both).
+    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute("VACUUM ANALYZE building, incident")
+
+
+def _build_tile_city(url: str, scale: float, incidents: int) -> None:
     from gis.load import load_frame
     from gis.synth import generate_city
 
-    scale, incidents = (0.5, 100_000) if quick else (3.4, 1_000_000)
-    if _count(url, "incident") >= incidents * 0.99:
-        return
     say(f"building the tile city (scale {scale}, {incidents:,} incidents): once, then kept")
     city = generate_city("331004", seed=1, scale=scale, incident_scale=incidents / 30_000)
     engine = create_engine(url)
@@ -103,8 +110,6 @@ def _fill_tile_city(url: str, quick: bool) -> None:
         frame = getattr(city, kind).drop(columns=["community_code"], errors="ignore")
         load_frame(engine, kind, frame, source=f"tile city {kind}")
         say(f"  loaded {len(frame):,} {kind} in {time.perf_counter() - t0:.0f} s")
-    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
-        conn.execute("VACUUM ANALYZE")
 
 
 def _fill_luqiao(url: str) -> None:
@@ -149,8 +154,12 @@ def free_port() -> int:
 
 
 def start(cmd: list[str], env: dict[str, str], port: int, probe: str) -> subprocess.Popen:
-    proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE, text=True)  # fmt: skip
+    """Start a server; its log goes to .wangge-bench/logs/ (a full pipe would stall it)."""
+    log = DATA / "logs" / f"{Path(cmd[0]).parent.parent.name}-{port}.log"
+    log.parent.mkdir(parents=True, exist_ok=True)
+    with log.open("w") as out:
+        proc = subprocess.Popen(cmd, env={**os.environ, **env}, stdout=out, stderr=out)
+    proc.log = log
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
@@ -162,10 +171,20 @@ def start(cmd: list[str], env: dict[str, str], port: int, probe: str) -> subproc
             return proc
         except (OSError, subprocess.CalledProcessError):
             if proc.poll() is not None:
-                raise SystemExit(f"server failed: {cmd}\n{proc.stderr.read()[-2000:]}") from None
+                raise SystemExit(f"server failed: {cmd}\n{log.read_text()[-2000:]}") from None
             time.sleep(0.5)
     proc.kill()
     raise SystemExit(f"server did not start: {' '.join(cmd)}")
+
+
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
+    try:
+        proc.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    if "Traceback" in (text := proc.log.read_text()):
+        say(f"server errors, see {proc.log}:\n{text[text.index('Traceback') :][:1500]}")
 
 
 def ensure_tools() -> None:
@@ -215,7 +234,7 @@ def db_ceiling(url: str, layer: str, tiles: list, seconds: float, workers: int =
             while time.monotonic() < stop:
                 q = tile_query(layer, *tiles[k % len(tiles)])
                 sql = q.layer.cluster_sql if q.clustered else q.layer.sql
-                conn.execute(_pg(sql_text(sql)), q.params()).fetchone()
+                conn.execute(pyformat(sql_text(sql)), q.params(), binary=True).fetchone()
                 done[i] += 1
                 k += workers
 
@@ -225,11 +244,6 @@ def db_ceiling(url: str, layer: str, tiles: list, seconds: float, workers: int =
     for t in threads:
         t.join()
     return sum(done) / seconds
-
-
-def _pg(sql: str) -> str:
-    """SQLAlchemy's :name binds as psycopg's %(name)s."""
-    return re.sub(r"(?<!:):(\w+)", r"%(\1)s", sql.replace("%", "%%"))
 
 
 def features(url: str) -> int:
@@ -297,7 +311,7 @@ def main() -> None:
         drill = {c: drilldown(luqiao_url, seconds, c) for c in (4, args.connections)}
     finally:
         for proc in servers.values():
-            proc.terminate()
+            stop(proc)
     _summary(rows, drill, counts)
 
 
@@ -333,7 +347,7 @@ def drilldown(url: str, seconds: int, connections: int) -> dict[str, float]:
         wrk(urls[:20], 1, connections)
         return wrk(urls, seconds, connections)
     finally:
-        proc.terminate()
+        stop(proc)
 
 
 def _print_row(row: dict) -> None:

@@ -53,7 +53,7 @@ LAYERS: dict[str, Layer] = {
         Layer(
             "buildings", "buildings.sql", minzoom=12, change_layer="buildings",
             fields={"code": "String", "address": "String", "levels": "Number",
-                    "kind": "String", "households": "Number", "community_code": "String",
+                    "kind": "String", "households": "Number",
                     "count": "Number"},
             cluster_below=14, cluster_sql="buildings_clustered.sql",
             description="Building footprints; at zooms 12-13 counted per cell (count, households)",
@@ -85,8 +85,7 @@ def sql_text(name: str) -> str:
     bounds = _fragment(bounds)
     fragments = {
         "{bounds}": bounds,
-        "{cells}": _fragment(folder.joinpath("_cells.sql").read_text()),
-        "{cell_keys}": _fragment(folder.joinpath("_cell_keys.sql").read_text()),
+        "{tile_keys}": _fragment(folder.joinpath("_tile_keys.sql").read_text()),
         "{cell_point}": _fragment(folder.joinpath("_cell_point.sql").read_text()).strip(),
         "{filters}": folder.joinpath("_filters.sql").read_text().strip(),
     }

@@ -21,6 +21,7 @@ from tiles.layers import LAYERS, Layer, sql_text
 EXTENT = 4096
 BUFFER = 64
 MAX_ZOOM = 22
+CELL_BITS = 6  # low-zoom counts: 64 × 64 cells per tile
 
 
 class TileError(InvalidInput):
@@ -64,7 +65,7 @@ class TileQuery:
             "extent": EXTENT,
             "buffer": BUFFER,
             "margin": BUFFER / EXTENT,
-            "cells": 64,
+            "cell_bits": CELL_BITS,
             "plan": self.plan,
             "categories": list(self.categories) if self.categories else None,
             "statuses": list(self.statuses) if self.statuses else None,
@@ -96,7 +97,8 @@ async def render(conn: AsyncConnection, q: TileQuery) -> tuple[int, bytes]:
     if not q.layer.minzoom <= q.z <= q.layer.maxzoom:
         return await version(conn, q), b""
     sql = q.layer.cluster_sql if q.clustered else q.layer.sql
-    cursor = await conn.execute(_both(sql), q.params())
+    # Binary results: a tile arrives as its bytes, not as hex text twice its size.
+    cursor = await conn.execute(_both(sql), q.params(), binary=True)
     data_version, data = await cursor.fetchone()
     return int(data_version), bytes(data or b"")
 

@@ -89,6 +89,10 @@ def _my(lat: str) -> str:
     return f"floor((1 - {mercator} / pi()) / 2 * 16777216)::int8"
 
 
+def _morton(lon: str, lat: str) -> str:
+    return f"wangge_morton24({_mx(lon)}, {_my(lat)})"
+
+
 def _enum(name: str, values: tuple[str, ...]) -> Enum:
     return Enum(*values, name=name)
 
@@ -167,6 +171,7 @@ class Building(Base):
         CheckConstraint("levels IS NULL OR levels > 0", name="levels_positive"),
         Index("ix_building_geom", "geom", postgresql_using="gist"),
         Index("ix_building_community_id", "community_id"),
+        Index("ix_building_morton", "morton", postgresql_include=["mx", "my", "households"]),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -183,6 +188,8 @@ class Building(Base):
     )
     mx: Mapped[int | None] = mapped_column(BigInteger, Computed(_mx(_BOX_X)))
     my: Mapped[int | None] = mapped_column(BigInteger, Computed(_my(_BOX_Y)))
+    # Interleaved mx/my (migration 0006): a tile is one range of it.
+    morton: Mapped[int | None] = mapped_column(BigInteger, Computed(_morton(_BOX_X, _BOX_Y)))
 
 
 class BuildingGrid(Base):
@@ -278,6 +285,11 @@ class Incident(Base):
             "community_id",
             postgresql_where=text("status NOT IN ('resolved', 'closed')"),
         ),
+        Index(
+            "ix_incident_morton",
+            "morton",
+            postgresql_include=["mx", "my", "status", "category", "reported_at"],
+        ),
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -302,6 +314,9 @@ class Incident(Base):
     )
     mx: Mapped[int | None] = mapped_column(BigInteger, Computed(_mx("ST_X(geom)")))
     my: Mapped[int | None] = mapped_column(BigInteger, Computed(_my("ST_Y(geom)")))
+    morton: Mapped[int | None] = mapped_column(
+        BigInteger, Computed(_morton("ST_X(geom)", "ST_Y(geom)"))
+    )
 
 
 class IncidentEvent(Base):

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from collections.abc import Callable
 
 import pytest
@@ -62,6 +63,29 @@ def test_spatial_tables_have_a_gist_index(engine, table: str) -> None:
             text("SELECT indexdef FROM pg_indexes WHERE tablename = :t"), {"t": table}
         ).scalars()
         assert any("USING gist" in d for d in defs)
+
+
+def _interleave(x: int, y: int) -> int:
+    return sum(((x >> i) & 1) << (2 * i) | ((y >> i) & 1) << (2 * i + 1) for i in range(24))
+
+
+def test_morton_keys_interleave_the_mercator_cells(engine, sample_city) -> None:
+    """The tiles' range scans rest on this: x bits even, y bits odd, 24 of each."""
+    rng = random.Random(3)
+    pairs = [(0, 0), (2**24 - 1, 2**24 - 1), (1, 0), (0, 1)]
+    pairs += [(rng.randrange(2**24), rng.randrange(2**24)) for _ in range(200)]
+    with engine.connect() as conn:
+        keys = conn.execute(
+            text("SELECT wangge_morton24(x, y) FROM unnest(CAST(:xs AS int8[]), "
+                 "CAST(:ys AS int8[])) AS v(x, y)"),
+            {"xs": [x for x, _ in pairs], "ys": [y for _, y in pairs]},
+        ).scalars().all()  # fmt: skip
+        stored = conn.execute(
+            text("SELECT count(*), count(*) FILTER (WHERE morton = wangge_morton24(mx, my)) "
+                 "FROM incident")
+        ).one()  # fmt: skip
+    assert keys == [_interleave(x, y) for x, y in pairs]
+    assert stored[0] > 0 and stored[0] == stored[1]
 
 
 AREA = "INSERT INTO area (code, name, level, parent_id, geom) VALUES "

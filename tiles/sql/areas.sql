@@ -6,4 +6,4 @@ SELECT ST_AsMVT(t, :layer, :extent, 'geom') FROM (
     FROM area a CROSS JOIN bounds
     LEFT JOIN area p ON p.id = a.parent_id
     WHERE a.level = CAST(:level AS area_level) AND a.geom && bounds.search
-) t WHERE t.geom IS NOT NULL
+) t

@@ -5,4 +5,4 @@ SELECT ST_AsMVT(t, :layer, :extent, 'geom') FROM (
            ST_AsMVTGeom(ST_Transform(k.geom, 3857), bounds.tile, :extent, :buffer, true) AS geom
     FROM camera k CROSS JOIN bounds
     WHERE k.geom && bounds.search
-) t WHERE t.geom IS NOT NULL
+) t

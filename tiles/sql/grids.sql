@@ -9,4 +9,4 @@ SELECT ST_AsMVT(t, :layer, :extent, 'geom') FROM (
     FROM grid g CROSS JOIN bounds
     JOIN area c ON c.id = g.community_id
     WHERE g.plan_id IN (SELECT id FROM plan) AND g.geom && bounds.search
-) t WHERE t.geom IS NOT NULL
+) t

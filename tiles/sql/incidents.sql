@@ -6,4 +6,4 @@ SELECT ST_AsMVT(t, :layer, :extent, 'geom') FROM (
            ST_AsMVTGeom(i.geom_3857, bounds.tile, :extent, :buffer, true) AS geom
     FROM incident i CROSS JOIN bounds
     WHERE i.geom && bounds.search AND {filters}
-) t WHERE t.geom IS NOT NULL
+) t
