@@ -27,9 +27,15 @@ def create_app(
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from gis.db.engine import make_engine
 
-        # As many connections as request threads (anyio's 40): past pool_size every
-        # request would open and close a connection (SCRAM auth each time) under load.
-        app.state.engine = make_engine(settings, pool_size=20, max_overflow=20, pool_pre_ping=False)
+        # A small fixed pool, no overflow: requests queue for a connection in turn rather
+        # than crowd the cores with queries, and none opens and closes one under load.
+        app.state.engine = make_engine(
+            settings,
+            pool_size=settings.pool_size,
+            max_overflow=0,
+            pool_timeout=settings.pool_timeout_s,
+            pool_pre_ping=False,
+        )
         app.state.tile_cache = TileCache(max_bytes=tile_settings.cache_mb * 2**20)
         app.state.tile_pool = await open_tile_pool(app.state.engine)
         app.state.jobs = Jobs()

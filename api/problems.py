@@ -8,6 +8,7 @@ from __future__ import annotations
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
 from gis.errors import DatabaseUnavailable, InvalidInput, NotFound, SetupError, WanggeError
@@ -48,6 +49,16 @@ def install(app: FastAPI) -> None:
         status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
         extra = {"errors": exc.problems} if isinstance(exc, InvalidInput) and exc.problems else {}
         return problem(status, exc.title, str(exc), request.url.path, **extra)
+
+    @app.exception_handler(PoolTimeout)
+    async def _busy(request: Request, exc: PoolTimeout) -> JSONResponse:
+        detail = (
+            "the database is busy: no connection came free in time for this request; "
+            "retry in a few seconds"
+        )
+        response = problem(503, "database busy", detail, request.url.path)
+        response.headers["Retry-After"] = "2"
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:

@@ -88,3 +88,16 @@ def test_errors_are_problem_json(client, path: str, status: int, detail: str) ->
 def test_openapi_describes_the_area_routes(client) -> None:
     spec = client.get("/openapi.json").json()
     assert {"/api/v1/areas", "/api/v1/areas/{code}", "/healthz"} <= set(spec["paths"])
+
+
+def test_a_busy_database_is_a_503_problem_with_retry_after(settings, sample_city) -> None:
+    busy = settings.model_copy(update={"pool_size": 1, "pool_timeout_s": 0.2})
+    with TestClient(create_app(busy)) as c, c.app.state.engine.connect():
+        # The worker's only connection is held here: the request waits, then is told why.
+        response = c.get("/api/v1/areas/331004000000")
+        assert response.status_code == 503
+        assert response.headers["content-type"] == PROBLEM
+        assert response.headers["retry-after"] == "2"
+        assert "busy" in response.json()["detail"]
+    with TestClient(create_app(busy)) as c:
+        assert c.get("/api/v1/areas/331004000000").status_code == 200
