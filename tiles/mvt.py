@@ -9,6 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -87,6 +88,28 @@ def tile_query(layer: str, z: int, x: int, y: int, **filters: object) -> TileQue
     if filters.get("since") and filters.get("until") and filters["since"] >= filters["until"]:
         raise TileError("since must be earlier than until")
     return TileQuery(spec, z, x, y, **filters)
+
+
+def tile_filters(params: Mapping[str, list[str]]) -> dict[str, object]:
+    """The filters of a tile URL's query (each key with all its values), checked."""
+    filters: dict[str, object] = {}
+    for key, value in ((k, v[-1]) for k, v in params.items() if k in _SINGLE and v[-1]):
+        try:
+            filters[key] = _SINGLE[key](value)
+        except ValueError:
+            raise TileError(f"{key} must be {_EXPECTED[key]}, not {value!r}") from None
+    for key, name in (("category", "categories"), ("status", "statuses")):
+        if values := tuple(v for v in params.get(key, ()) if v):
+            filters[name] = values
+    return filters
+
+
+_SINGLE = {"plan": int, "since": datetime.fromisoformat, "until": datetime.fromisoformat}
+_EXPECTED = {
+    "plan": "a plan id (an integer)",
+    "since": "an ISO 8601 time such as 2026-11-01T08:00:00+08:00",
+    "until": "an ISO 8601 time such as 2026-12-01T08:00:00+08:00",
+}
 
 
 async def render(conn: AsyncConnection, q: TileQuery) -> tuple[int, bytes]:

@@ -209,12 +209,24 @@ def test_tilejson(client) -> None:
         ("/tiles/buildings/3/8/0.mvt", 422, "tile 3/8/0 does not exist"),
         ("/tiles/buildings/23/0/0.mvt", 422, "zoom 23 is outside 0..22"),
         ("/tiles/incidents/1/0/0.mvt?since=2026-02-01&until=2026-01-01", 422, "since must be"),
+        ("/tiles/incidents/1/0/0.mvt?since=last-week", 422, "since must be an ISO 8601 time"),
+        ("/tiles/grids/1/0/0.mvt?plan=newest", 422, "plan must be a plan id"),
         ("/tiles/roads.json", 404, "there is no tile layer"),
     ],
-    ids=["unknown-layer", "x-out-of-range", "zoom-too-deep", "empty-window", "tilejson-unknown"],
-)
+    ids=["unknown-layer", "x-out-of-range", "zoom-too-deep", "empty-window", "bad-time",
+         "bad-plan", "tilejson-unknown"],
+)  # fmt: skip
 def test_bad_tile_requests_are_problems(client, url: str, status: int, detail: str) -> None:
     response = client.get(url)
     assert response.status_code == status
     assert response.headers["content-type"] == "application/problem+json"
     assert detail in response.json()["detail"]
+
+
+def test_the_tile_route_documents_its_query_parameters(client) -> None:
+    operation = client.get("/openapi.json").json()["paths"]["/tiles/{layer}/{z}/{x}/{y}.mvt"]
+    names = {p["name"]: p["in"] for p in operation["get"]["parameters"]}
+    query = ("plan", "category", "status", "since", "until")
+    assert names == {"layer": "path", "z": "path", "x": "path", "y": "path"} | dict.fromkeys(
+        query, "query"
+    )
