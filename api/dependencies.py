@@ -2,24 +2,50 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from typing import Annotated
+from collections.abc import Callable
+from typing import Annotated, Concatenate, ParamSpec, TypeVar
 
 from fastapi import Depends, Query, Request
-from sqlalchemy import Connection
+from sqlalchemy import Connection, Engine
+from starlette.concurrency import run_in_threadpool
 
 from gis.paging import MAX_LIMIT, PageRequest
 
-
-def _connection(request: Request) -> Iterator[Connection]:
-    with request.app.state.engine.connect() as conn:
-        yield conn
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
-DbConnection = Annotated[Connection, Depends(_connection)]
+class Database:
+    """Runs a core function with a pooled connection, in one worker-thread hop.
+
+    Routes are ``async`` and ``await db.run(fn, *args)``: the connection is taken and
+    given back inside the one thread, before the response is serialised. A ``yield``
+    dependency with a sync route costs three hops and holds the connection throughout:
+    the drill-down served 22 % fewer requests a second that way, with a p99 half as long
+    again (32 clients, bench/bench_tiles.py).
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    async def run(
+        self, fn: Callable[Concatenate[Connection, P], T], /, *args: P.args, **kwargs: P.kwargs
+    ) -> T:
+        return await run_in_threadpool(self._call, fn, *args, **kwargs)
+
+    def _call(self, fn: Callable[..., T], /, *args: object, **kwargs: object) -> T:
+        with self.engine.connect() as conn:
+            return fn(conn, *args, **kwargs)
 
 
-def _page(
+async def _database(request: Request) -> Database:
+    return Database(request.app.state.engine)
+
+
+Db = Annotated[Database, Depends(_database)]
+
+
+async def _page(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = 100,
     offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
 ) -> PageRequest:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query
 
-from api.dependencies import DbConnection
+from api.dependencies import Db
 from gis.areas import area_detail, area_tree
 
 router = APIRouter(prefix="/api/v1/areas", tags=["areas"])
@@ -17,16 +17,16 @@ AreaCode = Annotated[
 
 
 @router.get("")
-def list_areas(conn: DbConnection) -> list[dict]:
+async def list_areas(db: Db) -> list[dict]:
     """Every area as a tree: districts, their streets, their communities."""
-    return area_tree(conn)
+    return await db.run(area_tree)
 
 
 @router.get("/{code}")
-def get_area(
+async def get_area(
     code: AreaCode,
-    conn: DbConnection,
+    db: Db,
     geometry: Annotated[bool, Query(description="Include the boundary as GeoJSON.")] = False,
 ) -> dict:
     """One area: breadcrumb, statistics, and its children with theirs."""
-    return area_detail(conn, code, geometry=geometry)
+    return await db.run(area_detail, code, geometry=geometry)

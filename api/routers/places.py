@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
 
-from api.dependencies import DbConnection, Page
+from api.dependencies import Db, Page
 from gis.buildings import building_detail, list_buildings
 from gis.grids import grid_detail
 from gis.households import household_detail
@@ -17,8 +17,8 @@ router = APIRouter(prefix="/api/v1", tags=["places"])
 
 
 @router.get("/buildings")
-def get_buildings(
-    conn: DbConnection,
+async def get_buildings(
+    db: Db,
     paging: Page,
     community: Annotated[str | None, Query(description="Community code.")] = None,
     grid: Annotated[str | None, Query(description="Grid code (published plan).")] = None,
@@ -28,38 +28,38 @@ def get_buildings(
 ) -> dict:
     """A page of buildings in a community, a grid or a box."""
     box = parse_bbox(bbox) if bbox else None
-    return list_buildings(conn, paging, community=community, grid=grid, bbox=box)
+    return await db.run(list_buildings, paging, community=community, grid=grid, bbox=box)
 
 
 @router.get("/grids/{code}")
-def get_grid(code: str, conn: DbConnection) -> dict:
+async def get_grid(code: str, db: Db) -> dict:
     """One grid of the published plan with its statistics."""
-    return grid_detail(conn, code)
+    return await db.run(grid_detail, code)
 
 
 @router.get("/buildings/{code}")
-def get_building(code: str, conn: DbConnection) -> dict:
+async def get_building(code: str, db: Db) -> dict:
     """One building with its grid, community and households."""
-    return building_detail(conn, code)
+    return await db.run(building_detail, code)
 
 
 @router.get("/households/{code}")
-def get_household(
+async def get_household(
     code: str,
-    conn: DbConnection,
+    db: Db,
     x_wangge_user: Annotated[
         str | None, Header(description="Who reads (for the audit log).")
     ] = None,
 ) -> dict:
     """One household and its members, ID numbers and phones masked; the read is audited."""
-    return household_detail(conn, code, actor=x_wangge_user or "anonymous")
+    return await db.run(household_detail, code, actor=x_wangge_user or "anonymous")
 
 
 @router.get("/search")
-def get_search(
-    conn: DbConnection,
+async def get_search(
+    db: Db,
     q: Annotated[str, Query(min_length=1, max_length=64, description="Code, name or address.")],
     limit: Annotated[int, Query(ge=1, le=MAX_RESULTS)] = 20,
 ) -> list[dict]:
     """Areas, grids and buildings matching a code, name or address."""
-    return search(conn, q, limit)
+    return await db.run(search, q, limit)

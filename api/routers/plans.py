@@ -12,8 +12,10 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel, Field
 from shapely.geometry import shape
+from sqlalchemy import Connection
+from starlette.concurrency import run_in_threadpool
 
-from api.dependencies import DbConnection
+from api.dependencies import Db
 from api.problems import PreconditionRequired
 from gis.errors import InvalidInput, NotFound
 from gis.partition import Rules, merge_grids, move_buildings, split_grid
@@ -99,43 +101,49 @@ def get_job(job_id: int, request: Request) -> dict:
 
 
 @router.get("/plans")
-def get_plans(
-    conn: DbConnection, area: Annotated[str | None, Query(description="Area code.")] = None
+async def get_plans(
+    db: Db, area: Annotated[str | None, Query(description="Area code.")] = None
 ) -> list[dict]:
     """Plans of an area and the areas under it (all plans without ``area``)."""
-    return list_plans(conn, area)
+    return await db.run(list_plans, area)
 
 
 @router.get("/plans/{plan_id}")
-def get_plan(plan_id: int, conn: DbConnection, response: Response) -> dict:
+async def get_plan(plan_id: int, db: Db, response: Response) -> dict:
     """A plan with its grids as a GeoJSON FeatureCollection; the ETag is its version."""
-    row = plan_row(conn, plan_id)
+    row, grids = await db.run(_plan_and_grids, plan_id)
     response.headers["ETag"] = _etag(row)
-    grids = plan_grids(conn, plan_id)
     summary = _summary(row)
     summary["grid_count"] = summary.pop("grids")
-    return {**summary, "grids": json.loads(grids.to_json(drop_id=True))}
+    return {**summary, "grids": grids}
+
+
+def _plan_and_grids(conn: Connection, plan_id: int) -> tuple[dict, dict]:
+    # The GeoJSON is built here, in the worker thread, not on the event loop.
+    row = plan_row(conn, plan_id)  # NotFound first
+    return row, json.loads(plan_grids(conn, plan_id).to_json(drop_id=True))
 
 
 @router.get("/plans/{plan_id}/report")
-def get_report(
+async def get_report(
     plan_id: int,
-    conn: DbConnection,
-    request: Request,
+    db: Db,
     fresh: Annotated[bool, Query(description="Re-check against today's buildings.")] = False,
 ) -> dict:
     """The plan's report: balance, compactness, barrier share, rules broken and exceptions."""
     if fresh:
-        return validate_stored(request.app.state.engine, plan_id).to_dict()
-    return stored_report(plan_row(conn, plan_id)).to_dict()
+        report = await run_in_threadpool(validate_stored, db.engine, plan_id)
+    else:
+        report = stored_report(await db.run(plan_row, plan_id))
+    return report.to_dict()
 
 
 @router.get("/plans/{plan_id}/diff")
-def get_diff(
-    plan_id: int, conn: DbConnection, against: Annotated[int, Query(description="Plan id.")]
+async def get_diff(
+    plan_id: int, db: Db, against: Annotated[int, Query(description="Plan id.")]
 ) -> dict:
     """Buildings and households that change grid, grids that appear or disappear."""
-    return diff_plans(conn, plan_id, against)
+    return await db.run(diff_plans, plan_id, against)
 
 
 @router.post("/plans/{plan_id}/publish")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 
-from api.dependencies import DbConnection
+from api.dependencies import Db
 from tiles.layers import LAYERS
 from tiles.mvt import etag, render, tile_filters, tile_query, version
 from tiles.tilejson import tilejson
@@ -44,11 +44,11 @@ def list_layers() -> dict:
 
 
 @router.get("/{layer}.json")
-def get_tilejson(layer: Layer, request: Request, conn: DbConnection) -> dict:
+async def get_tilejson(layer: Layer, request: Request, db: Db) -> dict:
     """TileJSON 3.0 for a layer; query parameters are passed on to its tile URLs."""
     tile_query(layer, 0, 0, 0)  # 404 for an unknown layer
     base = str(request.base_url).rstrip("/")
-    return tilejson(conn, layer, base, dict(request.query_params))
+    return await db.run(tilejson, layer, base, dict(request.query_params))
 
 
 @router.get(
