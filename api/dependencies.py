@@ -19,7 +19,9 @@ class Database:
     """Runs a core function with a pooled connection, in one worker-thread hop.
 
     Routes are ``async`` and ``await db.run(fn, *args)``: the connection is taken and
-    given back inside the one thread, before the response is serialised. A ``yield``
+    given back inside the one thread, before the response is serialised. Functions
+    run here read, or write one statement at a time; anything that must be atomic
+    takes the engine and its own ``engine.begin()``. A ``yield``
     dependency with a sync route costs three hops and holds the connection throughout:
     the drill-down served 22 % fewer requests a second that way, with a p99 half as long
     again (32 clients, bench/bench_tiles.py).
@@ -34,7 +36,9 @@ class Database:
         return await run_in_threadpool(self._call, fn, *args, **kwargs)
 
     def _call(self, fn: Callable[..., T], /, *args: object, **kwargs: object) -> T:
-        with self.engine.connect() as conn:
+        # Autocommit: each statement is its own transaction, as READ COMMITTED would give
+        # it its own snapshot anyway, without a BEGIN and a ROLLBACK round trip a request.
+        with self.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             return fn(conn, *args, **kwargs)
 
 

@@ -11,8 +11,8 @@ from gis.paging import PageRequest, page
 
 _LIST = """
 SELECT b.code, b.address, b.levels, b.kind, b.households, c.code AS community_code,
-       round(ST_X(ST_PointOnSurface(b.geom))::numeric, 7) AS lon,
-       round(ST_Y(ST_PointOnSurface(b.geom))::numeric, 7) AS lat,
+       round(ST_X(ST_PointOnSurface(b.geom))::numeric, 7)::float8 AS lon,
+       round(ST_Y(ST_PointOnSurface(b.geom))::numeric, 7)::float8 AS lat,
        count(*) OVER () AS total
 FROM building b
 LEFT JOIN area c ON c.id = b.community_id
@@ -52,7 +52,7 @@ def list_buildings(
     sql = _LIST.format(where="\n  AND ".join(filters))
     rows = conn.execute(text(sql), params).mappings().all()
     total = rows[0]["total"] if rows else _count_beyond(conn, request)
-    items = [{k: _plain(v) for k, v in r.items() if k != "total"} for r in rows]
+    items = [{k: v for k, v in r.items() if k != "total"} for r in rows]
     return page(items, int(total), request)
 
 
@@ -107,13 +107,8 @@ def building_detail(conn: Connection, code: str) -> dict[str, Any]:
         .mappings()
         .all()
     )
-    result = {k: _plain(v) for k, v in row.items() if k != "id"}
+    result = {k: v for k, v in row.items() if k != "id"}
     result["households"] = [dict(h) for h in households]
     result["persons"] = sum(h["persons"] for h in households)
     return result
 
-
-def _plain(value: Any) -> Any:
-    from decimal import Decimal
-
-    return float(value) if isinstance(value, Decimal) else value
