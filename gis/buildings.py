@@ -111,4 +111,3 @@ def building_detail(conn: Connection, code: str) -> dict[str, Any]:
     result["households"] = [dict(h) for h in households]
     result["persons"] = sum(h["persons"] for h in households)
     return result
-
