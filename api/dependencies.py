@@ -19,12 +19,11 @@ class Database:
     """Runs a core function with a pooled connection, in one worker-thread hop.
 
     Routes are ``async`` and ``await db.run(fn, *args)``: the connection is taken and
-    given back inside the one thread, before the response is serialised. Functions
-    run here read, or write one statement at a time; anything that must be atomic
-    takes the engine and its own ``engine.begin()``. A ``yield``
+    given back inside the one thread, before the response is serialised. A ``yield``
     dependency with a sync route costs three hops and holds the connection throughout:
-    the drill-down served 22 % fewer requests a second that way, with a p99 half as long
-    again (32 clients, bench/bench_tiles.py).
+    the drill-down served 16-22 % fewer requests a second that way (32 clients; see
+    docs/api.md). Functions run here read, or write one statement at a time; anything
+    that must be atomic takes the engine and its own ``engine.begin()``.
     """
 
     def __init__(self, engine: Engine) -> None:
