@@ -4,7 +4,8 @@ A tile at zoom z is exactly the keys sharing its z-level prefix on the 2^24 Merc
 grid of migration 0005, and each of its 64 × 64 cells a longer prefix. A B-tree on
 the interleaved key, carrying what the counts need, answers a whole tile with an
 index-only range scan: a z12 tile of 285,000 incidents no longer reads 29,000 heap
-pages scattered by arrival time.
+pages scattered by arrival time. Adding the stored column rewrites both tables
+(25 s for 204,170 buildings and 1,000,000 incidents here).
 
 Revision ID: 0006
 Revises: 0005
