@@ -3,7 +3,8 @@
 Both servers serve the same PostGIS tables (a Luqiao city scaled to ~200,000
 buildings and 1,000,000 incidents) to `wrk` with 32 connections, at zooms 12,
 14 and 16, for buildings and incidents. The ceiling is the same tile SQL run
-over a small psycopg pool with no HTTP. Then the drill-down API's latency on
+over a small psycopg pool with no HTTP; for buildings, the plain ST_AsMVTGeom SQL
+their fast path replaces is timed too ("plain"). Then the drill-down API's latency on
 the Luqiao sample at scale 1. It installs what it needs (a venv with tipg,
 Debian's wrk) and keeps its databases in .wangge-bench/ between runs.
 
@@ -46,6 +47,9 @@ LAYERS = {  # wangge layer: (tipg collection, the same attributes)
     "buildings": ("public.building", "code,address,levels,kind,households"),
     "incidents": ("public.incident", "code,category,status,urgency,source,reported_at"),
 }
+# Layers whose tile SQL has a fast path, and the plain ST_AsMVTGeom SQL it must match:
+# the issue's "database alone" figure, beside the faster SQL wangge serves.
+REFERENCE = {"buildings": "buildings_reference.sql"}
 LUA = """
 local urls = {}
 for line in io.lines(os.getenv("URLS")) do urls[#urls + 1] = line end
@@ -223,8 +227,10 @@ def wrk(urls: list[str], seconds: int, connections: int) -> dict[str, float]:
     return result
 
 
-def db_ceiling(url: str, layer: str, tiles: list, seconds: float, workers: int = 2) -> float:
-    """Tiles per second from the tile SQL alone, over ``workers`` connections."""
+def db_ceiling(
+    url: str, layer: str, tiles: list, seconds: float, workers: int = 2, sql: str | None = None
+) -> float:
+    """Tiles per second from the tile SQL alone (or ``sql``), over ``workers`` connections."""
     done, stop = [0] * workers, time.monotonic() + seconds
     libpq = url.replace("+psycopg", "")
 
@@ -233,8 +239,8 @@ def db_ceiling(url: str, layer: str, tiles: list, seconds: float, workers: int =
             k = i
             while time.monotonic() < stop:
                 q = tile_query(layer, *tiles[k % len(tiles)])
-                sql = q.layer.cluster_sql if q.clustered else q.layer.sql
-                conn.execute(pyformat(sql_text(sql)), q.params(), binary=True).fetchone()
+                name = sql or (q.layer.cluster_sql if q.clustered else q.layer.sql)
+                conn.execute(pyformat(sql_text(name)), q.params(), binary=True).fetchone()
                 done[i] += 1
                 k += workers
 
@@ -303,6 +309,8 @@ def main() -> None:
                     wrk(urls[:20], 1, args.connections)  # warm up connections and caches
                     row[name] = wrk(urls, seconds, args.connections)
                 row["db"] = db_ceiling(tile_url, layer, tiles, seconds)
+                if layer in REFERENCE and not tile_query(layer, *tiles[0]).clustered:
+                    row["plain"] = db_ceiling(tile_url, layer, tiles, seconds, sql=REFERENCE[layer])
                 densest = max(tiles[:30], key=lambda t: features(paths["wangge"][tiles.index(t)]))
                 i = tiles.index(densest)
                 row["features"] = (features(paths["wangge"][i]), features(paths["tipg"][i]))
@@ -358,6 +366,8 @@ def _print_row(row: dict) -> None:
             f"{name} {r['rps']:7.0f}/s p50 {r['p50']:6.1f} p99 {r['p99']:6.1f} ms err {r['errors']}"
         )
     cells.append(f"db {row['db']:7.0f}/s")
+    if "plain" in row:
+        cells.append(f"plain db {row['plain']:7.0f}/s")
     print(" | ".join(cells), flush=True)
 
 
@@ -365,11 +375,12 @@ def _summary(rows: list[dict], drill: dict[int, dict], counts: dict) -> None:
     print(f"\ncity: {counts['building']:,} buildings, {counts['incident']:,} incidents; "
           "32 connections; wangge and tipg each 2 uvicorn workers")  # fmt: skip
     print(f"{'layer':<10}{'zoom':>5}{'wangge/s':>10}{'tipg/s':>8}{'x tipg':>8}{'db/s':>8}"
-          f"{'% db':>7}{'p99 w':>8}{'p99 t':>8}{'cache/s':>9}{'feat w/t (densest)':>20}")  # fmt: skip
+          f"{'% db':>7}{'plain/s':>9}{'% plain':>9}{'p99 w':>8}{'p99 t':>8}{'cache/s':>9}"
+          f"{'feat w/t (densest)':>20}")  # fmt: skip
     for r in rows:
         w, t, c = r["wangge"], r["tipg"], r["wangge+cache"]
         print(f"{r['layer']:<10}{r['z']:>5}{w['rps']:>10.0f}{t['rps']:>8.0f}{w['rps'] / t['rps']:>8.2f}"
-              f"{r['db']:>8.0f}{100 * w['rps'] / r['db']:>6.0f}%{w['p99']:>8.1f}{t['p99']:>8.1f}"
+              f"{r['db']:>8.0f}{100 * w['rps'] / r['db']:>6.0f}%{_plain(r, w)}{w['p99']:>8.1f}{t['p99']:>8.1f}"
               f"{c['rps']:>9.0f}{r['features'][0]:>10,}/{r['features'][1]:,}")  # fmt: skip
     print()
     for connections, d in drill.items():
@@ -378,6 +389,12 @@ def _summary(rows: list[dict], drill: dict[int, dict], counts: dict) -> None:
             f"{d['rps']:.0f} req/s, p50 {d['p50']:.1f} ms, p99 {d['p99']:.1f} ms, "
             f"errors {d['errors']}"
         )
+
+
+def _plain(row: dict, w: dict) -> str:
+    if "plain" not in row:
+        return f"{'-':>9}{'-':>9}"
+    return f"{row['plain']:>9.0f}{100 * w['rps'] / row['plain']:>8.0f}%"
 
 
 if __name__ == "__main__":

@@ -182,14 +182,21 @@ class Building(Base):
     households: Mapped[int] = mapped_column(Integer, server_default="0")
     community_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="SET NULL"))
     geom: Mapped[Any] = mapped_column(_geom("POLYGON"))
-    # Written by the database for the tiles (migration 0005); never set by hand.
-    geom_3857: Mapped[Any] = mapped_column(
-        Geometry("POLYGON", srid=3857, spatial_index=False), Computed(_to_3857), nullable=True
-    )
+    # Written by the database for the tiles (migrations 0005-0007); never set by hand.
     mx: Mapped[int | None] = mapped_column(BigInteger, Computed(_mx(_BOX_X)))
     my: Mapped[int | None] = mapped_column(BigInteger, Computed(_my(_BOX_Y)))
     # Interleaved mx/my (migration 0006): a tile is one range of it.
     morton: Mapped[int | None] = mapped_column(BigInteger, Computed(_morton(_BOX_X, _BOX_Y)))
+    # Rings clockwise, so the tile's y flip makes them MVT's exterior rings (0007).
+    geom_3857: Mapped[Any] = mapped_column(
+        Geometry("POLYGON", srid=3857, spatial_index=False),
+        Computed(f"ST_ForcePolygonCW({_to_3857})"),
+        nullable=True,
+    )
+    # Web Mercator metres a vertex may move before the footprint could turn invalid.
+    clearance: Mapped[float | None] = mapped_column(
+        Float, Computed(f"ST_MinimumClearance({_to_3857})")
+    )
 
 
 class BuildingGrid(Base):
