@@ -6,9 +6,12 @@ import mapbox_vector_tile
 import morecantile
 import pytest
 from fastapi.testclient import TestClient
+from shapely.geometry import shape
 from sqlalchemy import text
 
 from api.app import create_app
+from tiles.layers import sql_text
+from tiles.mvt import tile_query
 
 TMS = morecantile.tms.get("WebMercatorQuad")
 
@@ -32,9 +35,9 @@ def get_tile(client, layer: str, z: int, x: int, y: int, **params) -> dict:
     return decoded.get(layer, {"features": [], "extent": 4096})
 
 
-def first(engine, sql: str):
+def first(engine, sql: str, params: dict | None = None):
     with engine.connect() as conn:
-        return conn.execute(text(sql)).one()
+        return conn.execute(text(sql), params or {}).one()
 
 
 def test_district_tile_holds_the_district(client) -> None:
@@ -230,3 +233,77 @@ def test_the_tile_route_documents_its_query_parameters(client) -> None:
     assert names == {"layer": "path", "z": "path", "x": "path", "y": "path"} | dict.fromkeys(
         query, "query"
     )
+
+
+def reference_tile(engine, z: int, x: int, y: int) -> dict:
+    """The buildings tile as plain ST_AsMVTGeom makes it (tiles/sql/buildings_reference.sql)."""
+    q = tile_query("buildings", z, x, y)
+    with engine.connect() as conn:
+        data = conn.execute(text(sql_text("buildings_reference.sql")), q.params()).scalar()
+    return mapbox_vector_tile.decode(bytes(data or b"")).get("buildings", {"features": []})
+
+
+def assert_same_buildings(served: dict, reference: dict) -> None:
+    ours = {f["properties"]["code"]: f for f in served["features"]}
+    theirs = {f["properties"]["code"]: f for f in reference["features"]}
+    assert ours.keys() == theirs.keys()
+    for code, feature in ours.items():
+        geometry = shape(feature["geometry"])
+        assert geometry.is_valid, code
+        assert geometry.equals(shape(theirs[code]["geometry"])), code
+        assert feature["properties"] == theirs[code]["properties"], code
+
+
+@pytest.mark.parametrize("z", [14, 15, 16, 18])
+def test_building_fast_path_draws_what_st_asmvtgeom_draws(client, engine, z: int) -> None:
+    # Tiles under the first 400 footprints: whole ones take the fast path, those over
+    # a tile's edge the fallback; both must draw what plain ST_AsMVTGeom draws.
+    rows = engine.connect().execute(
+        text("SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(geom) AS c FROM building "
+             "ORDER BY code LIMIT 400) s")
+    ).all()  # fmt: skip
+    fast = 0
+    for tile in sorted({tile_of(lon, lat, z) for lon, lat in rows})[:6]:
+        assert_same_buildings(get_tile(client, "buildings", *tile), reference_tile(engine, *tile))
+        fast += first(engine, _FAST_COUNT, dict(zip("zxy", tile, strict=True)))[0]
+    assert fast > 0  # the fast path was taken, not only the fallback
+
+
+_FAST_COUNT = (
+    "SELECT count(*) FROM building WHERE geom_3857 @ ST_TileEnvelope(:z, :x, :y, "
+    "margin => 64.0 / 4096) AND clearance > 1.5 * 40075016.68557849 / 2 ^ :z / 4096"
+)
+
+
+def test_a_footprint_snapping_would_break_goes_through_repair(client, engine) -> None:
+    # A 40-pixel square at zoom 14 with a slit 0.1 pixel wide: snapped as it is, the
+    # slit's sides meet and the ring touches itself. Its clearance sends it through
+    # ST_AsMVTGeom's repair instead.
+    z, x, y = tile_of(121.4, 28.6, 14)
+    left, _, right, top = TMS.xy_bounds(morecantile.Tile(x, y, z))
+    r = (right - left) / 4096
+    ring = [(0.3, 0.3), (20.3, 0.3), (20.3, 35.3), (20.4, 35.3), (20.4, 0.3), (40.3, 0.3),
+            (40.3, 40.3), (0.3, 40.3), (0.3, 0.3)]  # fmt: skip
+    wkt = "POLYGON((" + ", ".join(
+        f"{left + (1000 + px) * r!r} {top - (1000 + py) * r!r}" for px, py in ring
+    ) + "))"  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(
+            text("INSERT INTO building (code, geom) "
+                 "VALUES ('SLIT-TEST', ST_Transform(ST_GeomFromText(:wkt, 3857), 4326))"),
+            {"wkt": wkt},
+        )  # fmt: skip
+    try:
+        snapped_valid, clearance_px = first(
+            engine,
+            "SELECT ST_IsValid(ST_SnapToGrid(ST_Affine(geom_3857, 1 / :r, 0, 0, -1 / :r, "
+            "-:left / :r, :top / :r), 1)), clearance / :r FROM building WHERE code = 'SLIT-TEST'",
+            {"r": r, "left": left, "top": top},
+        )
+        assert not snapped_valid and clearance_px < 1.5
+        served = get_tile(client, "buildings", z, x, y)
+        assert "SLIT-TEST" in {f["properties"]["code"] for f in served["features"]}
+        assert_same_buildings(served, reference_tile(engine, z, x, y))
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("DELETE FROM building WHERE code = 'SLIT-TEST'"))
