@@ -316,7 +316,7 @@ def main() -> None:
                 row["features"] = (features(paths["wangge"][i]), features(paths["tipg"][i]))
                 rows.append(row)
                 _print_row(row)
-        drill = {c: drilldown(luqiao_url, seconds, c) for c in (4, args.connections)}
+        drill = {c: drilldown(luqiao_url, seconds, c) for c in sorted({4, 16, args.connections})}
     finally:
         for proc in servers.values():
             stop(proc)
