@@ -38,7 +38,7 @@ from gis.db.embedded import EmbeddedCluster  # noqa: E402
 from gis.db.migrate import upgrade  # noqa: E402
 from gis.settings import DatabaseSettings  # noqa: E402
 from tiles.layers import sql_text  # noqa: E402
-from tiles.mvt import pyformat, tile_query  # noqa: E402
+from tiles.mvt import pyformat, tile_query, tile_sql  # noqa: E402
 
 DATA = ROOT / ".wangge-bench"
 TIPG = ROOT / "bench" / ".venv-tipg"
@@ -239,8 +239,8 @@ def db_ceiling(
             k = i
             while time.monotonic() < stop:
                 q = tile_query(layer, *tiles[k % len(tiles)])
-                name = sql or (q.layer.cluster_sql if q.clustered else q.layer.sql)
-                conn.execute(pyformat(sql_text(name)), q.params(), binary=True).fetchone()
+                statement = sql_text(sql) if sql else tile_sql(q.layer, q.clustered)
+                conn.execute(pyformat(statement), q.params(), binary=True).fetchone()
                 done[i] += 1
                 k += workers
 

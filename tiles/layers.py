@@ -23,6 +23,10 @@ class Layer:
     params: dict[str, object] = field(default_factory=dict)  # fixed SQL parameters
     cluster_below: int | None = None  # below this zoom, features are aggregated
     cluster_sql: str | None = None
+    # Above cluster_below too, a tile holding more than dense_above features (as
+    # dense_sql tells) is aggregated: no tile's work grows without bound.
+    dense_above: int | None = None
+    dense_sql: str | None = None
     description: str = ""
 
 
@@ -70,7 +74,9 @@ LAYERS: dict[str, Layer] = {
                     "urgency": "String", "source": "String", "reported_at": "Number",
                     "count": "Number", "open": "Number"},
             cluster_below=15, cluster_sql="incidents_clustered.sql",
-            description="Incidents; below zoom 15 counted per cell (count, open)",
+            dense_above=5000, dense_sql="incidents_dense.sql",
+            description="Incidents; below zoom 15, and in tiles of more than 5,000, "
+                        "counted per cell (count, open)",
         ),
     )
 }  # fmt: skip

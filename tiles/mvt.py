@@ -66,7 +66,8 @@ class TileQuery:
             "extent": EXTENT,
             "buffer": BUFFER,
             "margin": BUFFER / EXTENT,
-            "cell_bits": CELL_BITS,
+            "cell_bits": min(CELL_BITS, 24 - self.z),  # no finer than the 2^24 key grid
+            "dense_above": self.layer.dense_above,
             "plan": self.plan,
             "categories": list(self.categories) if self.categories else None,
             "statuses": list(self.statuses) if self.statuses else None,
@@ -119,9 +120,8 @@ async def render(conn: AsyncConnection, q: TileQuery) -> tuple[int, bytes]:
     """
     if not q.layer.minzoom <= q.z <= q.layer.maxzoom:
         return await version(conn, q), b""
-    sql = q.layer.cluster_sql if q.clustered else q.layer.sql
     # Binary results: a tile arrives as its bytes, not as hex text twice its size.
-    cursor = await conn.execute(_both(sql), q.params(), binary=True)
+    cursor = await conn.execute(_both(tile_sql(q.layer, q.clustered)), q.params(), binary=True)
     data_version, data = await cursor.fetchone()
     return int(data_version), bytes(data or b"")
 
@@ -132,6 +132,20 @@ async def version(conn: AsyncConnection, q: TileQuery) -> int:
     return int((await cursor.fetchone())[0])
 
 
+def tile_sql(layer: Layer, clustered: bool) -> str:
+    """The one statement that renders a tile of ``layer`` (``:name`` binds).
+
+    A layer with a dense limit checks it first; only the branch taken runs, since
+    PostgreSQL evaluates an uncorrelated subquery when its value is first needed.
+    """
+    if clustered:
+        return sql_text(layer.cluster_sql)
+    if layer.dense_sql is None:
+        return sql_text(layer.sql)
+    dense, cells, points = (sql_text(n) for n in (layer.dense_sql, layer.cluster_sql, layer.sql))
+    return f"SELECT CASE WHEN ({dense}) THEN ({cells}) ELSE ({points}) END"
+
+
 @cache
 def _version_sql() -> str:
     # The change log names layers by their table (areas for districts, streets...).
@@ -140,7 +154,7 @@ def _version_sql() -> str:
 
 @cache
 def _both(sql: str) -> str:
-    return f"SELECT ({_version_sql()}), ({pyformat(sql_text(sql))})"
+    return f"SELECT ({_version_sql()}), ({pyformat(sql)})"
 
 
 def pyformat(sql: str) -> str:

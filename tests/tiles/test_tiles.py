@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import mapbox_vector_tile
 import morecantile
 import pytest
@@ -11,7 +13,7 @@ from sqlalchemy import text
 
 from api.app import create_app
 from tiles.layers import sql_text
-from tiles.mvt import tile_query
+from tiles.mvt import tile_query, tile_sql
 
 TMS = morecantile.tms.get("WebMercatorQuad")
 
@@ -258,10 +260,11 @@ def assert_same_buildings(served: dict, reference: dict) -> None:
 def test_building_fast_path_draws_what_st_asmvtgeom_draws(client, engine, z: int) -> None:
     # Tiles under the first 400 footprints: whole ones take the fast path, those over
     # a tile's edge the fallback; both must draw what plain ST_AsMVTGeom draws.
-    rows = engine.connect().execute(
-        text("SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(geom) AS c FROM building "
-             "ORDER BY code LIMIT 400) s")
-    ).all()  # fmt: skip
+    with engine.connect() as conn:
+        rows = conn.execute(
+            text("SELECT ST_X(c), ST_Y(c) FROM (SELECT ST_Centroid(geom) AS c FROM building "
+                 "ORDER BY code LIMIT 400) s")
+        ).all()  # fmt: skip
     fast = 0
     for tile in sorted({tile_of(lon, lat, z) for lon, lat in rows})[:6]:
         assert_same_buildings(get_tile(client, "buildings", *tile), reference_tile(engine, *tile))
@@ -307,3 +310,32 @@ def test_a_footprint_snapping_would_break_goes_through_repair(client, engine) ->
     finally:
         with engine.begin() as conn:
             conn.execute(text("DELETE FROM building WHERE code = 'SLIT-TEST'"))
+
+
+def test_a_tile_too_dense_for_points_is_counted_per_cell(engine) -> None:
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM incident")).all()
+    tiles = Counter(tile_of(lon, lat, 16) for lon, lat in rows)
+    (z, x, y), n = tiles.most_common(1)[0]
+    assert n >= 4
+    q = tile_query("incidents", z, x, y)
+    in_tile = first(
+        engine,
+        "SELECT count(*) FROM incident i WHERE i.morton >= wangge_morton24(:x, :y) << 16 "
+        "AND i.morton < (wangge_morton24(:x, :y) + 1) << 16",
+        {"x": x, "y": y},
+    )[0]
+
+    def render(dense_above: int) -> list[dict]:
+        with engine.connect() as conn:
+            data = conn.execute(
+                text(tile_sql(q.layer, q.clustered)), q.params() | {"dense_above": dense_above}
+            ).scalar()
+        return mapbox_vector_tile.decode(bytes(data or b""))["incidents"]["features"]
+
+    points = render(dense_above=in_tile)  # exactly at the limit: still points
+    assert all("code" in f["properties"] for f in points) and len(points) >= in_tile
+    cells = render(dense_above=in_tile - 1)  # one more than the limit: counted
+    assert all("count" in f["properties"] and "code" not in f["properties"] for f in cells)
+    assert sum(f["properties"]["count"] for f in cells) == in_tile
+    assert 1 <= len(cells) <= len(points)
