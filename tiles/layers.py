@@ -65,8 +65,12 @@ LAYERS: dict[str, Layer] = {
         Layer(
             "cameras", "cameras.sql", minzoom=10, geometry="point", change_layer="cameras",
             fields={"code": "String", "name": "String", "level": "String", "status": "String",
-                    "heading": "Number", "fov_deg": "Number", "range_m": "Number"},
-            description="Cameras",
+                    "heading": "Number", "fov_deg": "Number", "range_m": "Number",
+                    "count": "Number", "online": "Number"},
+            cluster_below=13, cluster_sql="cameras_clustered.sql",
+            dense_above=5000, dense_sql="cameras_dense.sql",
+            description="Cameras; below zoom 13, and in tiles of more than 5,000, "
+                        "counted per cell (count, online)",
         ),
         Layer(
             "incidents", "incidents.sql", geometry="point", change_layer="incidents",

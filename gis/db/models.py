@@ -263,6 +263,7 @@ class Camera(Base):
         CheckConstraint("fov_deg IS NULL OR (fov_deg > 0 AND fov_deg <= 360)", name="fov"),
         CheckConstraint("range_m IS NULL OR range_m > 0", name="range_positive"),
         Index("ix_camera_geom", "geom", postgresql_using="gist"),
+        Index("ix_camera_morton", "morton", postgresql_include=["mx", "my", "status"]),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -278,6 +279,15 @@ class Camera(Base):
     level: Mapped[str] = mapped_column(_enum("camera_level", CAMERA_LEVELS))
     community_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="SET NULL"))
     geom: Mapped[Any] = mapped_column(_geom("POINT"))
+    # Written by the database for the tiles (migration 0008), as for incidents.
+    geom_3857: Mapped[Any] = mapped_column(
+        Geometry("POINT", srid=3857, spatial_index=False), Computed(_to_3857), nullable=True
+    )
+    mx: Mapped[int | None] = mapped_column(BigInteger, Computed(_mx("ST_X(geom)")))
+    my: Mapped[int | None] = mapped_column(BigInteger, Computed(_my("ST_Y(geom)")))
+    morton: Mapped[int | None] = mapped_column(
+        BigInteger, Computed(_morton("ST_X(geom)", "ST_Y(geom)"))
+    )
 
 
 class Incident(Base):

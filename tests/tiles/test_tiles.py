@@ -312,17 +312,17 @@ def test_a_footprint_snapping_would_break_goes_through_repair(client, engine) ->
             conn.execute(text("DELETE FROM building WHERE code = 'SLIT-TEST'"))
 
 
-def test_a_tile_too_dense_for_points_is_counted_per_cell(engine) -> None:
+@pytest.mark.parametrize(("layer", "table"), [("incidents", "incident"), ("cameras", "camera")])
+def test_a_tile_too_dense_for_points_is_counted_per_cell(engine, layer: str, table: str) -> None:
     with engine.connect() as conn:
-        rows = conn.execute(text("SELECT ST_X(geom), ST_Y(geom) FROM incident")).all()
-    tiles = Counter(tile_of(lon, lat, 16) for lon, lat in rows)
-    (z, x, y), n = tiles.most_common(1)[0]
+        rows = conn.execute(text(f"SELECT ST_X(geom), ST_Y(geom) FROM {table}")).all()
+    (z, x, y), n = Counter(tile_of(lon, lat, 16) for lon, lat in rows).most_common(1)[0]
     assert n >= 4
-    q = tile_query("incidents", z, x, y)
+    q = tile_query(layer, z, x, y)
     in_tile = first(
         engine,
-        "SELECT count(*) FROM incident i WHERE i.morton >= wangge_morton24(:x, :y) << 16 "
-        "AND i.morton < (wangge_morton24(:x, :y) + 1) << 16",
+        f"SELECT count(*) FROM {table} WHERE morton >= wangge_morton24(:x, :y) << 16 "
+        "AND morton < (wangge_morton24(:x, :y) + 1) << 16",
         {"x": x, "y": y},
     )[0]
 
@@ -331,7 +331,7 @@ def test_a_tile_too_dense_for_points_is_counted_per_cell(engine) -> None:
             data = conn.execute(
                 text(tile_sql(q.layer, q.clustered)), q.params() | {"dense_above": dense_above}
             ).scalar()
-        return mapbox_vector_tile.decode(bytes(data or b""))["incidents"]["features"]
+        return mapbox_vector_tile.decode(bytes(data or b""))[layer]["features"]
 
     points = render(dense_above=in_tile)  # exactly at the limit: still points
     assert all("code" in f["properties"] for f in points) and len(points) >= in_tile
@@ -339,3 +339,19 @@ def test_a_tile_too_dense_for_points_is_counted_per_cell(engine) -> None:
     assert all("count" in f["properties"] and "code" not in f["properties"] for f in cells)
     assert sum(f["properties"]["count"] for f in cells) == in_tile
     assert 1 <= len(cells) <= len(points)
+
+
+def test_low_zoom_cameras_are_counted_not_dropped(client, engine) -> None:
+    total, online = first(
+        engine, "SELECT count(*), count(*) FILTER (WHERE status = 'online') FROM camera"
+    )
+    west, south, east, north = first(
+        engine, "SELECT ST_XMin(e), ST_YMin(e), ST_XMax(e), ST_YMax(e) "
+        "FROM (SELECT ST_Extent(geom) AS e FROM camera) s"
+    )  # fmt: skip
+    features = []
+    for t in TMS.tiles(west, south, east, north, [10]):
+        features += get_tile(client, "cameras", t.z, t.x, t.y)["features"]
+    assert features and all("code" not in f["properties"] for f in features)
+    assert sum(f["properties"]["count"] for f in features) == total
+    assert sum(f["properties"]["online"] for f in features) == online

@@ -1,5 +1,5 @@
--- Low zooms: incidents counted per cell, each cell one point at its members' mean
--- position, with the count and the open count.
+-- Low zooms, and tiles too dense for points: incidents counted per cell, each cell
+-- one point at its members' mean position, with the count and the open count.
 WITH {bounds}, {tile_keys}
 SELECT ST_AsMVT(t, :layer, :extent, 'geom') FROM (
     SELECT g.count, g.open, {cell_point} AS geom
