@@ -54,12 +54,12 @@ def create_app(
         lifespan=lifespan,
     )
     problems.install(app)
+    app.include_router(tiles.router)  # first: the busiest routes match soonest
     app.include_router(health.router)
     app.include_router(areas.router)
     app.include_router(places.router)
     app.include_router(plans.router)
     app.include_router(analyses.router)
-    app.include_router(tiles.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     return app
