@@ -212,7 +212,10 @@ def wrk(urls: list[str], seconds: int, connections: int) -> dict[str, float]:
         (Path(tmp) / "urls.txt").write_text("\n".join(paths) + "\n")
         (Path(tmp) / "urls.lua").write_text(LUA)
         proc = subprocess.run(
-            ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--latency", "-s", f"{tmp}/urls.lua", urls[0]],
+            # A 30 s timeout: at wrk's default 2 s the slowest answers would be dropped from
+            # the latencies as timeouts, and the p99 of a heavy zoom would be censored.
+            ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "--latency",
+             "-s", f"{tmp}/urls.lua", urls[0]],
             env={**os.environ, "URLS": f"{tmp}/urls.txt"}, capture_output=True, text=True, check=True,
         )  # fmt: skip
         if proc.stderr.strip():
@@ -223,7 +226,10 @@ def wrk(urls: list[str], seconds: int, connections: int) -> dict[str, float]:
         value, unit = re.search(rf"\s{pct}%\s+([\d.]+)(us|ms|s)", out).groups()
         result[f"p{pct}"] = float(value) * {"us": 1e-3, "ms": 1, "s": 1e3}[unit]
     bad = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
-    result["errors"] = int(bad.group(1)) if bad else 0
+    timeouts = re.search(r"Socket errors:.*timeout (\d+)", out)
+    result["errors"] = (int(bad.group(1)) if bad else 0) + (
+        int(timeouts.group(1)) if timeouts else 0
+    )
     return result
 
 
