@@ -255,7 +255,21 @@ class Person(Base):
     tags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
 
 
-class Camera(Base):
+class PointTileColumns:
+    """What the tiles read of a point layer, written by the database on every write
+    (migrations 0005, 0006 and 0008 for cameras); never set by hand."""
+
+    geom_3857: Mapped[Any] = mapped_column(
+        Geometry("POINT", srid=3857, spatial_index=False), Computed(_to_3857), nullable=True
+    )
+    mx: Mapped[int | None] = mapped_column(BigInteger, Computed(_mx("ST_X(geom)")))
+    my: Mapped[int | None] = mapped_column(BigInteger, Computed(_my("ST_Y(geom)")))
+    morton: Mapped[int | None] = mapped_column(
+        BigInteger, Computed(_morton("ST_X(geom)", "ST_Y(geom)"))
+    )
+
+
+class Camera(PointTileColumns, Base):
     __tablename__ = "camera"
     __table_args__ = (
         _valid(),
@@ -279,18 +293,9 @@ class Camera(Base):
     level: Mapped[str] = mapped_column(_enum("camera_level", CAMERA_LEVELS))
     community_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="SET NULL"))
     geom: Mapped[Any] = mapped_column(_geom("POINT"))
-    # Written by the database for the tiles (migration 0008), as for incidents.
-    geom_3857: Mapped[Any] = mapped_column(
-        Geometry("POINT", srid=3857, spatial_index=False), Computed(_to_3857), nullable=True
-    )
-    mx: Mapped[int | None] = mapped_column(BigInteger, Computed(_mx("ST_X(geom)")))
-    my: Mapped[int | None] = mapped_column(BigInteger, Computed(_my("ST_Y(geom)")))
-    morton: Mapped[int | None] = mapped_column(
-        BigInteger, Computed(_morton("ST_X(geom)", "ST_Y(geom)"))
-    )
 
 
-class Incident(Base):
+class Incident(PointTileColumns, Base):
     __tablename__ = "incident"
     __table_args__ = (
         _valid(),
@@ -326,14 +331,6 @@ class Incident(Base):
     building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id", ondelete="SET NULL"))
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     geom: Mapped[Any] = mapped_column(_geom("POINT"))
-    geom_3857: Mapped[Any] = mapped_column(
-        Geometry("POINT", srid=3857, spatial_index=False), Computed(_to_3857), nullable=True
-    )
-    mx: Mapped[int | None] = mapped_column(BigInteger, Computed(_mx("ST_X(geom)")))
-    my: Mapped[int | None] = mapped_column(BigInteger, Computed(_my("ST_Y(geom)")))
-    morton: Mapped[int | None] = mapped_column(
-        BigInteger, Computed(_morton("ST_X(geom)", "ST_Y(geom)"))
-    )
 
 
 class IncidentEvent(Base):
