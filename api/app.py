@@ -9,6 +9,7 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import problems
+from api.dependencies import Database
 from api.jobs import Jobs
 from api.routers import analyses, areas, health, pages, places, plans, tiles
 from gis.settings import DatabaseSettings, TileSettings
@@ -35,6 +36,9 @@ def create_app(
             max_overflow=0,
             pool_timeout=settings.pool_timeout_s,
             pool_pre_ping=False,
+        )
+        app.state.database = Database(
+            app.state.engine, slots=settings.pool_size, timeout_s=settings.pool_timeout_s
         )
         app.state.tile_cache = TileCache(max_bytes=tile_settings.cache_mb * 2**20)
         app.state.tile_pool = await open_tile_pool(app.state.engine)

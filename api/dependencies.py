@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from typing import Annotated, Concatenate, ParamSpec, TypeVar
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, Query, Request
 from sqlalchemy import Connection, Engine
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from gis.paging import MAX_LIMIT, PageRequest
 
@@ -24,15 +27,31 @@ class Database:
     the drill-down served 16-22 % fewer requests a second that way (32 clients; see
     docs/api.md). Functions run here read, or write one statement at a time; anything
     that must be atomic takes the engine and its own ``engine.begin()``.
+
+    At most ``slots`` calls (the pool's size) run at once; the rest wait their turn on
+    the event loop, in order, rather than as threads racing for the connections. At 32
+    clients that about halved the drill-down's p99 (docs/api.md). A call that waits
+    longer than ``timeout_s`` raises the pool's own timeout, which is a 503.
     """
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, slots: int, timeout_s: float) -> None:
         self.engine = engine
+        self.timeout_s = timeout_s
+        self._slots = anyio.CapacityLimiter(slots)
 
     async def run(
         self, fn: Callable[Concatenate[Connection, P], T], /, *args: P.args, **kwargs: P.kwargs
     ) -> T:
-        return await run_in_threadpool(self._call, fn, *args, **kwargs)
+        try:
+            with anyio.fail_after(self.timeout_s):
+                await self._slots.acquire()
+        except TimeoutError:
+            raise PoolTimeout(f"no connection came free in {self.timeout_s} s") from None
+        try:
+            call = functools.partial(self._call, fn, *args, **kwargs)
+            return await anyio.to_thread.run_sync(call)
+        finally:
+            self._slots.release()
 
     def _call(self, fn: Callable[..., T], /, *args: object, **kwargs: object) -> T:
         # Autocommit: each statement is its own transaction, as READ COMMITTED would give
@@ -42,7 +61,7 @@ class Database:
 
 
 async def _database(request: Request) -> Database:
-    return Database(request.app.state.engine)
+    return request.app.state.database
 
 
 Db = Annotated[Database, Depends(_database)]

@@ -35,7 +35,7 @@ TILE_PARAMETERS = [
 
 
 @router.get("")
-def list_layers() -> dict:
+async def list_layers() -> dict:
     """The layers and their zoom ranges."""
     return {
         name: {"minzoom": s.minzoom, "maxzoom": s.maxzoom, "description": s.description}
