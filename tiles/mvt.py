@@ -138,6 +138,12 @@ def tile_sql(layer: Layer, clustered: bool) -> str:
     A layer with a dense limit checks it first; only the branch taken runs, since
     PostgreSQL evaluates an uncorrelated subquery when its value is first needed.
     """
+    return _tile_sql(layer.name, clustered)
+
+
+@cache  # one string per layer and kind: built once, and hashed once by _both's cache
+def _tile_sql(name: str, clustered: bool) -> str:
+    layer = LAYERS[name]
     if clustered:
         return sql_text(layer.cluster_sql)
     if layer.dense_sql is None:
