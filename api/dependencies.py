@@ -12,7 +12,7 @@ from fastapi import Depends, Query, Request
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from gis.paging import MAX_LIMIT, PageRequest
+from gis.places.paging import MAX_LIMIT, PageRequest
 
 P = ParamSpec("P")
 T = TypeVar("T")

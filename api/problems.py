@@ -11,16 +11,18 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
-from gis.errors import DatabaseUnavailable, InvalidInput, NotFound, SetupError, WanggeError
-from gis.plans import PlanNotDraft, StaleVersion
+from gis.errors import (
+    DatabaseUnavailable,
+    InvalidInput,
+    NotFound,
+    PlanNotDraft,
+    PreconditionRequired,
+    SetupError,
+    StaleVersion,
+    WanggeError,
+)
 
 MEDIA_TYPE = "application/problem+json"
-
-
-class PreconditionRequired(WanggeError):
-    """An edit without If-Match: refused rather than risk a lost update."""
-
-    title = "If-Match required"
 
 
 STATUS = {

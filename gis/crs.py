@@ -20,7 +20,7 @@ import pyproj
 import shapely
 from numpy.typing import ArrayLike, NDArray
 
-from gis.errors import InvalidInput
+from gis.errors import CRSError
 
 CRSKind = Literal["epsg", "gcj02", "bd09"]
 GeoData = TypeVar("GeoData", gpd.GeoDataFrame, gpd.GeoSeries)
@@ -40,10 +40,6 @@ _X_PI = math.pi * 3000.0 / 180.0
 # inverse contracts by ~1e-2 (BD-09) to ~1e-3 (GCJ-02) per round: a handful suffice.
 _INVERSE_TOL_DEG = 1e-10
 _INVERSE_MAX_ITER = 30
-
-
-class CRSError(InvalidInput, ValueError):
-    """A CRS specification is unknown, or data do not match the CRS they claim."""
 
 
 @dataclass(frozen=True)

@@ -39,3 +39,35 @@ class InvalidInput(WanggeError):
     def __init__(self, message: str, problems: list[dict] | None = None) -> None:
         super().__init__(message)
         self.problems = problems or []
+
+
+class CRSError(InvalidInput, ValueError):
+    """A CRS specification is unknown, or data do not match the CRS they claim."""
+
+
+class UnknownDistrictError(NotFound, ValueError):
+    """No boundary or profile for the requested adcode."""
+
+    title = "unknown district"
+
+
+class TileError(InvalidInput):
+    """A tile request that cannot be served as asked (bad coordinates, filters)."""
+
+
+class StaleVersion(WanggeError):
+    """An edit made on an older version of the plan than the stored one."""
+
+    title = "plan changed meanwhile"
+
+
+class PlanNotDraft(WanggeError):
+    """Published and archived plans are history: edit a draft instead."""
+
+    title = "plan is not a draft"
+
+
+class PreconditionRequired(WanggeError):
+    """An edit without If-Match: refused rather than risk a lost update."""
+
+    title = "If-Match required"

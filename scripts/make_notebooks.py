@@ -104,9 +104,10 @@ PLANNING = [
     ),
     new_code_cell(
         "from gis.partition import Rules, partition\n"
-        "from gis.plans import area_row, buildings_under, communities_under\n\n"
+        "from gis.partition.store import buildings_under, communities_under\n"
+        "from gis.places.areas import area_by_code\n\n"
         "with engine.connect() as conn:\n"
-        "    area = area_row(conn, street.code)\n"
+        "    area = area_by_code(conn, street.code)\n"
         "    communities = communities_under(conn, area['id'])\n"
         "    buildings = buildings_under(conn, area['id'])\n"
         "plan = partition(communities, buildings, min_households=60, max_households=120, seed=0)\n"
@@ -115,7 +116,8 @@ PLANNING = [
     new_code_cell("plan.grids.drop(columns='geometry').head(10)"),
     new_markdown_cell("## Two plans in the database, compared"),
     new_code_cell(
-        "from gis.plans import create_plan, diff_plans, publish_plan\n\n"
+        "from gis.partition.publish import diff_plans, publish_plan\n"
+        "from gis.partition.store import create_plan\n\n"
         "small = create_plan(engine, street.code, name='60-120', rules=Rules(60, 120))\n"
         "large = create_plan(engine, street.code, name='100-200', rules=Rules(100, 200))\n"
         "with engine.connect() as conn:\n"

@@ -16,17 +16,13 @@ from functools import cache
 
 from psycopg import AsyncConnection
 
-from gis.errors import InvalidInput, NotFound
+from gis.errors import NotFound, TileError
 from tiles.layers import LAYERS, Layer, sql_text
 
 EXTENT = 4096
 BUFFER = 64
 MAX_ZOOM = 22
 CELL_BITS = 6  # low-zoom counts: 64 × 64 cells per tile
-
-
-class TileError(InvalidInput):
-    """A tile request that cannot be served as asked (bad coordinates, filters)."""
 
 
 @dataclass(frozen=True)

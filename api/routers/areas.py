@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from api.dependencies import Db
-from gis.areas import area_detail, area_tree
+from gis.places.areas import area_detail, area_tree
 
 router = APIRouter(prefix="/api/v1/areas", tags=["areas"])
 

@@ -7,11 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 
 from api.dependencies import Db, Page
-from gis.buildings import building_detail, list_buildings
-from gis.grids import grid_detail
-from gis.households import household_detail
-from gis.paging import parse_bbox
-from gis.search import MAX_RESULTS, search
+from gis.places.buildings import building_detail, list_buildings
+from gis.places.grids import grid_detail
+from gis.places.households import household_detail
+from gis.places.paging import parse_bbox
+from gis.places.search import MAX_RESULTS, search
 
 router = APIRouter(prefix="/api/v1", tags=["places"])
 

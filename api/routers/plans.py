@@ -16,17 +16,15 @@ from sqlalchemy import Connection
 from starlette.concurrency import run_in_threadpool
 
 from api.dependencies import Db
-from api.problems import PreconditionRequired
-from gis.errors import InvalidInput, NotFound
+from gis.errors import InvalidInput, NotFound, PreconditionRequired
 from gis.partition import Rules, merge_grids, move_buildings, split_grid
-from gis.plans import (
+from gis.partition.publish import diff_plans, publish_plan
+from gis.partition.store import (
     apply_edit,
     create_plan,
-    diff_plans,
     list_plans,
     plan_grids,
     plan_row,
-    publish_plan,
     stored_report,
     validate_stored,
 )
@@ -37,8 +35,8 @@ router = APIRouter(prefix="/api/v1", tags=["plans"])
 class PlanRequest(BaseModel):
     area: str = Field(description="Area code: a community, street or district.")
     name: str = Field(min_length=1, max_length=200)
-    min_households: int = Field(240, ge=1, le=100_000)
-    max_households: int = Field(360, ge=1, le=100_000)
+    min_households: int = Field(Rules.min_households, ge=1, le=100_000)
+    max_households: int = Field(Rules.max_households, ge=1, le=100_000)
     target_households: float | None = None
     max_area_km2: float | None = Field(None, gt=0)
     rural_one_grid: bool = True

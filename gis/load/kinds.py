@@ -59,7 +59,7 @@ KINDS: dict[str, Kind] = {
                 Field("kind", choices=("urban", "rural")),
             ),
             geometry="multipolygon",
-            sql="areas.sql",
+            sql="areas",
         ),
         Kind(
             "buildings",
@@ -71,7 +71,7 @@ KINDS: dict[str, Kind] = {
                 Field("households", "int", min=0, max=100_000),
             ),
             geometry="polygon",
-            sql="buildings.sql",
+            sql="buildings",
         ),
         Kind(
             "households",
@@ -82,7 +82,7 @@ KINDS: dict[str, Kind] = {
                 Field("kind", required=True, choices=HOUSEHOLD_KINDS),
                 Field("members", "int", min=0, max=100),
             ),
-            sql="households.sql",
+            sql="households",
         ),
         Kind(
             "persons",
@@ -96,7 +96,7 @@ KINDS: dict[str, Kind] = {
                 Field("sex", choices=("M", "F")),
                 Field("tags", "tags"),
             ),
-            sql="persons.sql",
+            sql="persons",
         ),
         Kind(
             "cameras",
@@ -111,7 +111,7 @@ KINDS: dict[str, Kind] = {
                 Field("stream_url"),
             ),
             geometry="point",
-            sql="cameras.sql",
+            sql="cameras",
         ),
         Kind(
             "incidents",
@@ -126,7 +126,7 @@ KINDS: dict[str, Kind] = {
                 Field("idempotency_key"),
             ),
             geometry="point",
-            sql="incidents.sql",
+            sql="incidents",
         ),
     )
 }

@@ -2,20 +2,19 @@
 
 The kind's SQL file holds named statements: ``check_*`` queries return
 (row, field, message) problems that need the database (parents, containment);
-the rest run in order. Any problem rolls the whole load back.
+the rest run in order, then the kind's links (``gis.links``), then the
+``refresh_*`` statements. Any problem rolls the whole load back.
 """
 
 from __future__ import annotations
-
-import re
-from functools import cache
-from importlib.resources import files
 
 import numpy as np
 import pandas as pd
 import shapely
 from sqlalchemy import Connection, text
 
+from gis.db.statements import statements
+from gis.links import link_buildings, link_cameras, link_incidents
 from gis.load.kinds import Field, Kind
 from gis.load.validate import Problem
 
@@ -32,12 +31,8 @@ PASSES: dict[str, tuple[dict, ...]] = {
 }
 
 
-@cache
-def statements(kind: Kind) -> tuple[tuple[str, str], ...]:
-    """The named statements of ``kind``'s SQL file, in file order."""
-    source = files("gis.load").joinpath("sql", kind.sql).read_text()
-    parts = re.split(r"^-- name: (\w+)\s*$", source, flags=re.MULTILINE)
-    return tuple((name, body.strip()) for name, body in zip(parts[1::2], parts[2::2], strict=True))
+# The links a kind's rows need, derived in the same transaction (gis.links).
+LINKS = {"buildings": link_buildings, "cameras": link_cameras, "incidents": link_incidents}
 
 
 def store(conn: Connection, frame: pd.DataFrame, kind: Kind, params: dict) -> list[Problem]:
@@ -47,16 +42,22 @@ def store(conn: Connection, frame: pd.DataFrame, kind: Kind, params: dict) -> li
     """
     _stage(conn, frame, kind)
     problems: list[Problem] = []
-    for name, sql in statements(kind):
+    named = statements("gis.load", kind.sql)
+    for name, sql in named.items():
         if name.startswith("check_"):
             rows = conn.execute(text(sql)).all()
             problems += [Problem(int(r.row), r.field, r.message) for r in rows]
     if problems:
         return sorted(problems, key=lambda p: (p.row or 0, p.field or ""))
-    for name, sql in statements(kind):
-        if not name.startswith("check_"):
-            for extra in PASSES.get(kind.name, ({},)):
-                conn.execute(text(sql), {**params, **extra})
+    steps = [sql for name, sql in named.items() if not name.startswith(("check_", "refresh_"))]
+    for sql in steps:
+        for extra in PASSES.get(kind.name, ({},)):
+            conn.execute(text(sql), {**params, **extra})
+    if kind.name in LINKS:
+        LINKS[kind.name](conn, conn.execute(text("SELECT code FROM stage")).scalars().all())
+    for name, sql in named.items():
+        if name.startswith("refresh_"):
+            conn.execute(text(sql))
     return []
 
 

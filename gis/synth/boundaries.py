@@ -9,15 +9,9 @@ import geopandas as gpd
 import shapely
 
 from gis.crs import to_wgs84
-from gis.errors import NotFound
+from gis.errors import UnknownDistrictError
 
 BOUNDARY_DIR = Path(__file__).resolve().parents[2] / "data" / "boundaries"
-
-
-class UnknownDistrictError(NotFound, ValueError):
-    """No boundary or profile for the requested adcode."""
-
-    title = "unknown district"
 
 
 def known_adcodes() -> list[str]:

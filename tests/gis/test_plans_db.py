@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import geopandas as gpd
+import pandas as pd
 import pytest
+from shapely.geometry import Point
 from sqlalchemy import text
 
-from gis.errors import InvalidInput, NotFound
+from gis.errors import InvalidInput, NotFound, PlanNotDraft, StaleVersion
+from gis.load import load_frame
 from gis.partition import Rules, merge_grids
-from gis.plans import (
-    PlanNotDraft,
-    StaleVersion,
+from gis.partition.publish import diff_plans, publish_plan
+from gis.partition.store import (
     apply_edit,
     create_plan,
-    diff_plans,
     plan_row,
-    publish_plan,
     stored_report,
     validate_stored,
 )
+from gis.places.grids import grid_detail
 
 STREET = "331004001000"
 SMALL = Rules(60, 120)
@@ -112,6 +114,34 @@ def test_a_community_plan_replaces_the_street_plan_over_it(engine) -> None:
         scalar(engine, "SELECT status::text FROM grid_plan WHERE id = :p", p=street_plan)
         == "archived"
     )
+
+
+def test_an_incident_loaded_after_publishing_has_its_grid_and_is_counted(engine) -> None:
+    plan = create_plan(engine, STREET, name="for new incidents", rules=SMALL)
+    publish_plan(engine, plan)
+    with engine.connect() as conn:
+        grid_code, lon, lat = conn.execute(
+            text(
+                "SELECT g.code, ST_X(ST_PointOnSurface(g.geom)), ST_Y(ST_PointOnSurface(g.geom)) "
+                "FROM grid g WHERE g.plan_id = :p ORDER BY g.code LIMIT 1"
+            ),
+            {"p": plan},
+        ).one()
+        before = grid_detail(conn, grid_code)["stats"]["open_incidents"]
+    frame = gpd.GeoDataFrame(
+        {"code": ["AFTER-PUBLISH-1"], "category": ["fire_lane"], "source": ["hotline"],
+         "reported_at": [pd.Timestamp("2026-11-30T08:00", tz="UTC")]},
+        geometry=[Point(lon, lat)], crs=4326,
+    )  # fmt: skip
+    load_frame(engine, "incidents", frame)
+    with engine.connect() as conn:
+        linked = conn.execute(
+            text("SELECT g.code FROM incident i JOIN grid g ON g.id = i.grid_id WHERE i.code = :c"),
+            {"c": "AFTER-PUBLISH-1"},
+        ).scalar()
+        after = grid_detail(conn, grid_code)["stats"]["open_incidents"]
+    assert linked == grid_code
+    assert after == before + 1
 
 
 def test_edits_are_versioned_and_a_stale_one_changes_nothing(engine) -> None:

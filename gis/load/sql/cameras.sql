@@ -15,16 +15,5 @@ SET name = EXCLUDED.name, level = EXCLUDED.level, status = EXCLUDED.status,
     heading = EXCLUDED.heading, fov_deg = EXCLUDED.fov_deg, range_m = EXCLUDED.range_m,
     stream_url = EXCLUDED.stream_url, geom = EXCLUDED.geom;
 
--- name: link_community
-UPDATE camera k
-SET community_id = c.id
-FROM stage s
-CROSS JOIN LATERAL (
-    SELECT a.id FROM area a
-    WHERE a.level = 'community' AND ST_Intersects(a.geom, s.geom)
-    ORDER BY a.code LIMIT 1
-) c
-WHERE k.code = s.code;
-
 -- name: refresh_community_stats
 REFRESH MATERIALIZED VIEW community_stats;

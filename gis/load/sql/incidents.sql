@@ -23,15 +23,3 @@ ON CONFLICT (code) DO UPDATE
 SET category = EXCLUDED.category, source = EXCLUDED.source, reported_at = EXCLUDED.reported_at,
     urgency = EXCLUDED.urgency, status = EXCLUDED.status, description = EXCLUDED.description,
     idempotency_key = EXCLUDED.idempotency_key, geom = EXCLUDED.geom;
-
--- name: link_places
-UPDATE incident i
-SET community_id = (
-        SELECT a.id FROM area a
-        WHERE a.level = 'community' AND ST_Intersects(a.geom, i.geom)
-        ORDER BY a.code LIMIT 1),
-    building_id = (
-        SELECT b.id FROM building b WHERE ST_Intersects(b.geom, i.geom)
-        ORDER BY b.code LIMIT 1)
-FROM stage s
-WHERE i.code = s.code;

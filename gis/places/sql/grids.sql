@@ -1,14 +1,5 @@
-"""One grid of the published plan, with its statistics: the drill-down level below a community."""
-
-from __future__ import annotations
-
-from typing import Any
-
-from sqlalchemy import Connection, text
-
-from gis.errors import NotFound
-
-_GRID = """
+-- name: detail
+-- One grid of the published plan with its live counts.
 SELECT g.id, g.code, g.name, g.households AS households_planned, round(g.area_m2) AS area_m2,
        c.code AS community_code, c.name AS community_name, p.id AS plan_id,
        ST_XMin(g.geom) AS xmin, ST_YMin(g.geom) AS ymin,
@@ -28,24 +19,4 @@ SELECT g.id, g.code, g.name, g.households AS households_planned, round(g.area_m2
 FROM grid g
 JOIN grid_plan p ON p.id = g.plan_id AND p.status = 'published'
 JOIN area c ON c.id = g.community_id
-WHERE g.code = :code
-"""
-
-
-def grid_detail(conn: Connection, code: str) -> dict[str, Any]:
-    """The published grid ``code``: where it is and what it holds."""
-    row = conn.execute(text(_GRID), {"code": code}).mappings().first()
-    if row is None:
-        raise NotFound(f"there is no grid {code!r} in a published plan")
-    stats = ("buildings", "households", "persons", "floating_persons", "open_incidents",
-             "cameras", "grid_workers")  # fmt: skip
-    return {
-        "code": row["code"],
-        "name": row["name"],
-        "plan_id": row["plan_id"],
-        "community_code": row["community_code"],
-        "community_name": row["community_name"],
-        "area_m2": float(row["area_m2"] or 0),
-        "bbox": [row["xmin"], row["ymin"], row["xmax"], row["ymax"]],
-        "stats": {k: int(row[k]) for k in stats},
-    }
+WHERE g.code = :code;

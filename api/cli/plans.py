@@ -9,16 +9,17 @@ from typing import Annotated
 import typer
 from tqdm import tqdm
 
+from api.cli.common import engine
+
 plan_app = typer.Typer(help="List, show, validate, publish and compare grid plans.")
 
-MinOption = Annotated[int, typer.Option("--min", help="Fewest households per grid.")]
-MaxOption = Annotated[int, typer.Option("--max", help="Most households per grid.")]
-
-
-def _engine():
-    from api.cli import _engine as engine
-
-    return engine()
+# None means the default of gis.partition.Rules, the one home of the bounds' defaults.
+MinOption = Annotated[
+    int | None, typer.Option("--min", help="Fewest households per grid [default: Rules, 240].")
+]
+MaxOption = Annotated[
+    int | None, typer.Option("--max", help="Most households per grid [default: Rules, 360].")
+]
 
 
 def _bar(desc: str):
@@ -36,8 +37,8 @@ def partition(
     area: Annotated[
         str | None, typer.Option(help="Area code: a community, street or district.")
     ] = None,
-    min_households: MinOption = 240,
-    max_households: MaxOption = 360,
+    min_households: MinOption = None,
+    max_households: MaxOption = None,
     target: Annotated[float | None, typer.Option(help="Preferred households per grid.")] = None,
     max_area_km2: Annotated[
         float | None, typer.Option("--max-area-km2", help="Largest grid area.")
@@ -65,7 +66,9 @@ def partition(
     from gis.errors import InvalidInput
     from gis.partition import Rules
 
-    rules = Rules(min_households, max_households, target, max_area_km2)
+    bounds = {"min_households": min_households, "max_households": max_households}
+    given = {k: v for k, v in bounds.items() if v is not None}
+    rules = Rules(**given, target_households=target, max_area_km2=max_area_km2)
     bar, update = _bar("partitioning")
     with bar:
         if communities or buildings or out:
@@ -75,21 +78,21 @@ def partition(
 
             plan = partition_files(
                 communities, buildings, out, community_id=community_id, building_id=building_id,
-                households=households, crs=crs, min_households=min_households,
-                max_households=max_households, target=target, max_area_km2=max_area_km2,
+                households=households, crs=crs, min_households=rules.min_households,
+                max_households=rules.max_households, target=target, max_area_km2=max_area_km2,
                 barriers_path=barriers, seed=seed, progress=update,
             )  # fmt: skip
             report = plan.report
             where = f"wrote {len(plan.grids)} grids to {out} (layers grids, assignment)"
         elif area:
-            from gis.plans import create_plan, plan_row, stored_report
+            from gis.partition.store import create_plan, plan_row, stored_report
 
-            engine = _engine()
+            eng = engine()
             plan_id = create_plan(
-                engine, area, name=name or f"plan for {area}", rules=rules, seed=seed,
+                eng, area, name=name or f"plan for {area}", rules=rules, seed=seed,
                 progress=update,
             )  # fmt: skip
-            with engine.connect() as conn:
+            with eng.connect() as conn:
                 row = plan_row(conn, plan_id)
             report = stored_report(row)
             where = (
@@ -107,9 +110,9 @@ def plan_list(
     area: Annotated[str | None, typer.Option(help="Only plans of this area and below.")] = None,
 ) -> None:
     """List plans: id, status, version, area, grids."""
-    from gis.plans import list_plans
+    from gis.partition.store import list_plans
 
-    with _engine().connect() as conn:
+    with engine().connect() as conn:
         rows = list_plans(conn, area)
     if not rows:
         typer.echo("no plans yet: wangge partition --area CODE creates one")
@@ -123,9 +126,9 @@ def plan_list(
 @plan_app.command("show")
 def plan_show(plan_id: Annotated[int, typer.Argument(help="Plan id.")]) -> None:
     """Show a plan's parameters and stored report."""
-    from gis.plans import plan_row, stored_report
+    from gis.partition.store import plan_row, stored_report
 
-    with _engine().connect() as conn:
+    with engine().connect() as conn:
         row = plan_row(conn, plan_id)
     params = {k: v for k, v in row["params"].items() if k != "report"}
     typer.echo(f"plan {row['id']} '{row['name']}': {row['status']}, version {row['version']}, "
@@ -137,9 +140,9 @@ def plan_show(plan_id: Annotated[int, typer.Argument(help="Plan id.")]) -> None:
 @plan_app.command("validate")
 def plan_validate(plan_id: Annotated[int, typer.Argument(help="Plan id.")]) -> None:
     """Check a plan against the rules for today's buildings; exit 1 if a rule is broken."""
-    from gis.plans import validate_stored
+    from gis.partition.store import validate_stored
 
-    report = validate_stored(_engine(), plan_id)
+    report = validate_stored(engine(), plan_id)
     typer.echo(str(report))
     if not report.ok:
         raise typer.Exit(1)
@@ -151,9 +154,9 @@ def plan_publish(
     by: Annotated[str | None, typer.Option(help="Who publishes (recorded).")] = None,
 ) -> None:
     """Make a draft the published plan of its area; re-link incidents to its grids."""
-    from gis.plans import publish_plan
+    from gis.partition.publish import publish_plan
 
-    row = publish_plan(_engine(), plan_id, published_by=by)
+    row = publish_plan(engine(), plan_id, published_by=by)
     typer.echo(f"plan {plan_id} is published for {row['area_code']} {row['area_name']}; "
                f"{row['incidents_relinked']:,} incidents re-linked to its grids")  # fmt: skip
 
@@ -165,9 +168,9 @@ def plan_diff(
     moves: Annotated[bool, typer.Option(help="List every moved building.")] = False,
 ) -> None:
     """Buildings and households that change grid, grids that appear or disappear."""
-    from gis.plans import diff_plans
+    from gis.partition.publish import diff_plans
 
-    with _engine().connect() as conn:
+    with engine().connect() as conn:
         d = diff_plans(conn, plan_id, against)
     typer.echo(f"plan {plan_id} against {against}: {d['buildings_moved']:,} buildings "
                f"({d['households_moved']:,} households) change grid")  # fmt: skip

@@ -62,10 +62,9 @@ def hotspots(
         incidents = read_file(input, KINDS["incidents"], crs)  # already in EPSG:4326
         incidents["reported_at"] = _times(incidents)
     else:
-        from api.cli import _engine
         from gis.incidents import read_incidents
 
-        engine = _engine()
+        engine = engine()
         incidents = read_incidents(engine, area=area, categories=category, since=since, until=until)
     typer.echo(f"analysing {len(incidents):,} incidents with {method}", err=True)
     result = run(incidents, request)

@@ -1,3 +1,4 @@
+-- name: stats
 -- Statistics of the areas :codes, each summed over every community under it (ltree
 -- <@). Stable counts come from the community_stats view (refreshed by every load);
 -- open incidents and published grids are counted live.
@@ -37,3 +38,33 @@ LEFT JOIN community_stats s ON s.community_id = c.id
 LEFT JOIN i ON i.community_id = c.id
 LEFT JOIN g ON g.community_id = c.id
 GROUP BY t.code;
+
+-- name: tree
+-- Ordered by path: a parent always comes before its children.
+SELECT code, name, level::text AS level, kind, path::text AS path
+FROM area ORDER BY path;
+
+-- name: detail
+SELECT a.id, a.code, a.name, a.level::text AS level, a.kind, a.area_m2,
+       ST_XMin(a.geom) AS xmin, ST_YMin(a.geom) AS ymin,
+       ST_XMax(a.geom) AS xmax, ST_YMax(a.geom) AS ymax,
+       CASE WHEN :geometry THEN ST_AsGeoJSON(a.geom, 7) END AS geojson,
+       (SELECT json_agg(json_build_object('code', p.code, 'name', p.name,
+                                          'level', p.level) ORDER BY nlevel(p.path))
+        FROM area p WHERE a.path <@ p.path AND p.id <> a.id) AS ancestors
+FROM area a WHERE a.code = :code;
+
+-- name: children
+SELECT code, name, level::text AS level, kind FROM area
+WHERE parent_id = :id ORDER BY code;
+
+-- name: published_grids
+-- The community's grids under the published plan, the level below it in the drill-down.
+SELECT g.code, g.name, g.households, round(g.area_m2) AS area_m2,
+       (SELECT count(*) FROM building_grid bg WHERE bg.grid_id = g.id) AS buildings
+FROM grid g JOIN grid_plan p ON p.id = g.plan_id AND p.status = 'published'
+WHERE g.community_id = :id ORDER BY g.code;
+
+-- name: by_code
+-- One area by its code, for every module that starts from one.
+SELECT id, code, name, level::text AS level, path::text AS path FROM area WHERE code = :code;

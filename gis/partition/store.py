@@ -17,42 +17,14 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy import Connection, Engine, text
 
-from gis.errors import InvalidInput, NotFound, WanggeError
-from gis.partition import (
-    Issue,
-    Plan,
-    Report,
-    Rules,
-    partition,
-    plan_from_tables,
-    validate_plan,
-)
-
-
-class StaleVersion(WanggeError):
-    """An edit made on an older version of the plan than the stored one."""
-
-    title = "plan changed meanwhile"
-
-
-class PlanNotDraft(WanggeError):
-    """Published and archived plans are history: edit a draft instead."""
-
-    title = "plan is not a draft"
-
+from gis.errors import InvalidInput, NotFound, PlanNotDraft, StaleVersion
+from gis.partition.engine import partition
+from gis.partition.model import Plan, Rules
+from gis.partition.report import Issue, Report
+from gis.partition.validate import plan_from_tables, validate_plan
+from gis.places.areas import area_by_code
 
 # -- reading the inputs --------------------------------------------------------------
-
-
-def area_row(conn: Connection, code: str) -> dict[str, Any]:
-    row = conn.execute(
-        text("SELECT id, code, name, level::text AS level, path::text AS path FROM area "
-             "WHERE code = :code"),
-        {"code": code},
-    ).mappings().first()  # fmt: skip
-    if row is None:
-        raise NotFound(f"there is no area with code {code}")
-    return dict(row)
 
 
 def communities_under(conn: Connection, area_id: int) -> gpd.GeoDataFrame:
@@ -93,7 +65,7 @@ def create_plan(
     """Partition every community under ``area_code`` and store the result as a draft."""
     rules = rules or Rules()
     with engine.connect() as conn:
-        area = area_row(conn, area_code)
+        area = area_by_code(conn, area_code)
         communities = communities_under(conn, area["id"])
         buildings = buildings_under(conn, area["id"])
     if communities.empty:
@@ -117,16 +89,15 @@ def create_plan(
     return plan_id
 
 
+# The rules stored with a plan: what a planner sets (tolerances stay the engine's).
+RULE_FIELDS = (
+    "min_households", "max_households", "target_households", "max_area_km2", "rural_one_grid",
+)  # fmt: skip
+
+
 def _params(rules: Rules, seed: int, report: Report) -> dict[str, Any]:
-    return {
-        "min_households": rules.min_households,
-        "max_households": rules.max_households,
-        "target_households": rules.target_households,
-        "max_area_km2": rules.max_area_km2,
-        "rural_one_grid": rules.rural_one_grid,
-        "seed": seed,
-        "report": report.to_dict(),
-    }
+    stored = {k: getattr(rules, k) for k in RULE_FIELDS}
+    return {**stored, "seed": seed, "report": report.to_dict()}
 
 
 def _store_grids(conn: Connection, plan_id: int, plan: Plan) -> None:
@@ -249,14 +220,9 @@ def stored_report(row: dict[str, Any]) -> Report:
 
 
 def rules_of(row: dict[str, Any]) -> Rules:
-    p = row["params"] or {}
-    return Rules(
-        min_households=p.get("min_households", 240),
-        max_households=p.get("max_households", 360),
-        target_households=p.get("target_households"),
-        max_area_km2=p.get("max_area_km2"),
-        rural_one_grid=p.get("rural_one_grid", True),
-    )
+    """The rules a plan was made with; any not stored take Rules' defaults."""
+    stored = row["params"] or {}
+    return Rules(**{k: stored[k] for k in RULE_FIELDS if k in stored})
 
 
 def load_plan(conn: Connection, plan_id: int) -> tuple[dict[str, Any], Plan]:
@@ -277,7 +243,7 @@ def _load_with_inputs(
 ) -> tuple[dict[str, Any], Plan, gpd.GeoDataFrame, gpd.GeoDataFrame]:
     # Communities and buildings are read once and serve both the plan and its check.
     row = plan_row(conn, plan_id)
-    area = area_row(conn, row["area_code"])
+    area = area_by_code(conn, row["area_code"])
     communities = communities_under(conn, area["id"])
     buildings = buildings_under(conn, area["id"])
     plan = plan_from_tables(
@@ -285,100 +251,6 @@ def _load_with_inputs(
         rules_of(row), seed=(row["params"] or {}).get("seed", 0),
     )  # fmt: skip
     return row, plan, communities, buildings
-
-
-# -- publish and diff --------------------------------------------------------------
-
-
-def publish_plan(engine: Engine, plan_id: int, *, published_by: str | None = None) -> dict:
-    """Make the plan the one published plan for its area, in one transaction.
-
-    Any published plan of an overlapping area (the same, above or below) is
-    archived; incidents in the area get their grid from the new plan.
-    """
-    with engine.begin() as conn:
-        row = plan_row(conn, plan_id)
-        if row["status"] != "draft":
-            raise PlanNotDraft(f"plan {plan_id} is {row['status']}; only a draft can be published")
-        conn.execute(
-            text(
-                """
-                UPDATE grid_plan o SET status = 'archived', version = o.version + 1
-                FROM area oa, area a, grid_plan p
-                WHERE p.id = :id AND a.id = p.area_id AND oa.id = o.area_id
-                  AND o.status = 'published' AND (oa.path <@ a.path OR a.path <@ oa.path)
-                """
-            ),
-            {"id": plan_id},
-        )
-        conn.execute(
-            text(
-                "UPDATE grid_plan SET status = 'published', published_by = :by, "
-                "published_at = now(), version = version + 1 WHERE id = :id"
-            ),
-            {"id": plan_id, "by": published_by},
-        )
-        moved = conn.execute(
-            text(
-                """
-                UPDATE incident i SET grid_id = g.id
-                FROM grid g
-                WHERE g.plan_id = :id AND ST_Intersects(g.geom, i.geom)
-                  AND i.grid_id IS DISTINCT FROM g.id
-                """
-            ),
-            {"id": plan_id},
-        ).rowcount
-        return {**plan_row(conn, plan_id), "incidents_relinked": moved}
-
-
-def diff_plans(conn: Connection, plan_id: int, against: int) -> dict[str, Any]:
-    """What changes from plan ``against`` to plan ``plan_id``: moved buildings and
-    households, grids that appear or disappear."""
-    plan_row(conn, plan_id)
-    plan_row(conn, against)
-    moved = (
-        conn.execute(
-            text(
-                """
-            SELECT b.code AS building, b.households, ga.code AS from_grid, gb.code AS to_grid
-            FROM building b
-            LEFT JOIN building_grid a ON a.building_id = b.id AND a.plan_id = :against
-            LEFT JOIN grid ga ON ga.id = a.grid_id
-            LEFT JOIN building_grid n ON n.building_id = b.id AND n.plan_id = :plan
-            LEFT JOIN grid gb ON gb.id = n.grid_id
-            WHERE (a.grid_id IS NOT NULL OR n.grid_id IS NOT NULL)
-              AND ga.code IS DISTINCT FROM gb.code
-            ORDER BY b.code
-            """
-            ),
-            {"plan": plan_id, "against": against},
-        )
-        .mappings()
-        .all()
-    )
-    grids = (
-        conn.execute(
-            text(
-                """
-            SELECT code, bool_or(plan_id = :plan) AS in_plan, bool_or(plan_id = :against) AS before
-            FROM grid WHERE plan_id IN (:plan, :against) GROUP BY code ORDER BY code
-            """
-            ),
-            {"plan": plan_id, "against": against},
-        )
-        .mappings()
-        .all()
-    )
-    return {
-        "plan": plan_id,
-        "against": against,
-        "buildings_moved": len(moved),
-        "households_moved": int(sum(m["households"] for m in moved)),
-        "moves": [dict(m) for m in moved],
-        "grids_added": [g["code"] for g in grids if g["in_plan"] and not g["before"]],
-        "grids_removed": [g["code"] for g in grids if g["before"] and not g["in_plan"]],
-    }
 
 
 # -- hand edits ----------------------------------------------------------------------

@@ -1,0 +1,95 @@
+"""`wangge load`, `sample`, `demo` and `serve`: data in, and the server up."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from api.cli.common import CrsOption, engine, say, settings
+
+
+def load(
+    kind: Annotated[
+        str,
+        typer.Argument(help="areas, buildings, households, persons, cameras or incidents."),
+    ],
+    file: Annotated[Path, typer.Argument(help="GeoJSON, GeoPackage, Shapefile or CSV.")],
+    crs: CrsOption = None,
+    repair: Annotated[
+        bool, typer.Option(help="Repair invalid geometries instead of refusing them.")
+    ] = False,
+) -> None:
+    """Validate every row of FILE and load it as KIND; on any problem, load nothing."""
+    from gis.crs import parse_crs
+    from gis.db.engine import secret_key
+    from gis.load import load_file
+
+    parse_crs(crs)  # a wrong --crs fails before any work
+    eng = engine()
+    key = secret_key(settings()) if kind == "persons" else None
+    started = time.perf_counter()
+    report = load_file(eng, kind, file, crs=crs, key=key, repair=repair, progress=say)
+    say(f"loaded {report.rows:,} {kind} from {file} in {time.perf_counter() - started:.1f} s")
+
+
+def sample(
+    adcode: Annotated[str, typer.Option(help="District adcode of a bundled profile.")] = "331004",
+    scale: Annotated[float, typer.Option(help="Households/people/incidents multiplier.")] = 1.0,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same city.")] = 0,
+    out: Annotated[
+        Path | None, typer.Option(help="Write the city as files here instead of loading it.")
+    ] = None,
+) -> None:
+    """Generate a sample city from a real district boundary and load it (or write files)."""
+    from gis.load.sample import build_sample, write_sample
+
+    if out is not None:
+        write_sample(out, adcode=adcode, scale=scale, seed=seed, say=say)
+    else:
+        build_sample(engine(), settings(), adcode=adcode, scale=scale, seed=seed, say=say)
+
+
+def demo(
+    adcode: Annotated[str, typer.Option(help="District adcode of a bundled profile.")] = "331004",
+    scale: Annotated[float, typer.Option(help="Households/people/incidents multiplier.")] = 1.0,
+    seed: Annotated[int, typer.Option(help="Random seed: same seed, same city.")] = 0,
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+    serve_: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve after loading.")] = True,
+) -> None:
+    """Start the database, build and load the sample city once, and serve the API."""
+    from gis.load.sample import build_sample, sample_loaded
+
+    eng = engine()
+    if sample_loaded(eng, adcode):
+        say(f"sample city {adcode} is already loaded; reusing it")
+    else:
+        build_sample(eng, settings(), adcode=adcode, scale=scale, seed=seed, say=say)
+    eng.dispose()
+    if serve_:
+        serve(host=host, port=port)
+
+
+def serve(
+    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
+) -> None:
+    """Serve the HTTP API and pages."""
+    import uvicorn
+
+    from api.app import create_app
+
+    engine().dispose()  # fail here, with one clear line, if the database is not there
+    url = f"http://{host}:{port}"
+    say(
+        f"wangge is serving on {url}/\n"
+        f"  map (drill-down):  {url}/\n"
+        f"  API docs:          {url}/docs\n"
+        f"  area tree:         {url}/api/v1/areas\n"
+        f"  vector tiles:      {url}/tiles\n"
+        "press Ctrl+C to stop"
+    )
+    uvicorn.run(create_app(), host=host, port=port, log_level="warning")
