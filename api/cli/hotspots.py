@@ -54,7 +54,7 @@ def hotspots(
     )  # fmt: skip
     if out is not None:
         check_output(out, method)
-    engine = None
+    eng = None
     if input is not None:
         from gis.load.kinds import KINDS
         from gis.load.read import read_file
@@ -64,19 +64,19 @@ def hotspots(
     else:
         from gis.incidents import read_incidents
 
-        engine = engine()
-        incidents = read_incidents(engine, area=area, categories=category, since=since, until=until)
+        eng = engine()
+        incidents = read_incidents(eng, area=area, categories=category, since=since, until=until)
     typer.echo(f"analysing {len(incidents):,} incidents with {method}", err=True)
     result = run(incidents, request)
     typer.echo(summary(result, request))
     if out is not None:
         typer.echo(f"wrote {write(result, request, out)}")
     if ledger:
-        if engine is None or area is None:
+        if eng is None or area is None:
             from gis.errors import InvalidInput
 
             raise InvalidInput("--ledger keeps hot places per area: use it with --area")
-        table = save_ledger(engine, area, result)
+        table = save_ledger(eng, area, result)
         counts = table["status"].value_counts().to_dict()
         typer.echo("ledger: " + ", ".join(f"{v} {k}" for k, v in counts.items()))
 

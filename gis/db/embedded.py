@@ -107,9 +107,10 @@ class EmbeddedCluster:
 
     Examples
     --------
-    >>> cluster = EmbeddedCluster(Path(".wangge"))  # doctest: +SKIP
-    >>> cluster.up().url  # doctest: +SKIP
-    'postgresql+psycopg://wangge:...@127.0.0.1:54321/wangge'
+    >>> from pathlib import Path
+    >>> status = EmbeddedCluster(Path("/nonexistent/wangge")).status()
+    >>> status.initialised, status.running
+    (False, False)
     """
 
     def __init__(self, root: Path, *, ephemeral: bool = False) -> None:

@@ -16,7 +16,6 @@ from sqlalchemy import (
     CheckConstraint,
     Computed,
     DateTime,
-    Enum,
     Float,
     ForeignKey,
     Identity,
@@ -33,7 +32,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
-from sqlalchemy.types import UserDefinedType
+
+from gis.db import columns as col
+from gis.db.columns import LTree, PointTileColumns
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -53,48 +54,8 @@ INCIDENT_SOURCES = ("grid_worker", "hotline", "video", "110")
 INCIDENT_URGENCIES = ("low", "normal", "high", "critical")
 
 
-class LTree(UserDefinedType):
-    """PostgreSQL ``ltree``: the materialised path of an area ("everything under X")."""
-
-    cache_ok = True
-
-    def get_col_spec(self, **kw: Any) -> str:
-        return "LTREE"
-
-
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING)
-
-
-def _geom(kind: str) -> Any:
-    # spatial_index=False: the migration names its GiST indexes explicitly.
-    return Geometry(kind, srid=4326, spatial_index=False)
-
-
-def _valid(column: str = "geom") -> CheckConstraint:
-    return CheckConstraint(f"ST_IsValid({column})", name="geom_valid")
-
-
-_to_3857 = "ST_Transform(geom, 3857)"
-_BOX_X = "(ST_XMin(geom) + ST_XMax(geom)) / 2"
-_BOX_Y = "(ST_YMin(geom) + ST_YMax(geom)) / 2"
-
-
-def _mx(lon: str) -> str:
-    return f"floor(({lon} + 180) / 360 * 16777216)::int8"
-
-
-def _my(lat: str) -> str:
-    mercator = f"ln(tan(radians({lat})) + 1 / cos(radians({lat})))"
-    return f"floor((1 - {mercator} / pi()) / 2 * 16777216)::int8"
-
-
-def _morton(lon: str, lat: str) -> str:
-    return f"wangge_morton24({_mx(lon)}, {_my(lat)})"
-
-
-def _enum(name: str, values: tuple[str, ...]) -> Enum:
-    return Enum(*values, name=name)
 
 
 class Area(Base):
@@ -102,7 +63,7 @@ class Area(Base):
 
     __tablename__ = "area"
     __table_args__ = (
-        _valid(),
+        col.valid_geometry(),
         CheckConstraint("code ~ '^[0-9]{12}$'", name="code_format"),
         Index("ix_area_geom", "geom", postgresql_using="gist"),
         Index("ix_area_path", "path", postgresql_using="gist"),
@@ -111,11 +72,11 @@ class Area(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(12), unique=True)
     name: Mapped[str] = mapped_column(Text)
-    level: Mapped[str] = mapped_column(_enum("area_level", AREA_LEVELS))
+    level: Mapped[str] = mapped_column(col.enum_type("area_level", AREA_LEVELS))
     kind: Mapped[str | None] = mapped_column(String(16))  # urban / rural for communities
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="RESTRICT"))
     path: Mapped[str] = mapped_column(LTree)  # set by trigger from the parent's path
-    geom: Mapped[Any] = mapped_column(_geom("MULTIPOLYGON"))
+    geom: Mapped[Any] = mapped_column(col.geom_column("MULTIPOLYGON"))
     area_m2: Mapped[float | None] = mapped_column(Float)
 
 
@@ -134,7 +95,9 @@ class GridPlan(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     name: Mapped[str] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(_enum("plan_status", PLAN_STATUSES), server_default="draft")
+    status: Mapped[str] = mapped_column(
+        col.enum_type("plan_status", PLAN_STATUSES), server_default="draft"
+    )
     area_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="RESTRICT"))
     params: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
     created_by: Mapped[str | None] = mapped_column(Text)
@@ -148,7 +111,7 @@ class Grid(Base):
     __tablename__ = "grid"
     __table_args__ = (
         UniqueConstraint("plan_id", "code"),
-        _valid(),
+        col.valid_geometry(),
         CheckConstraint("households >= 0", name="households_nonnegative"),
         Index("ix_grid_geom", "geom", postgresql_using="gist"),
     )
@@ -158,7 +121,7 @@ class Grid(Base):
     community_id: Mapped[int] = mapped_column(ForeignKey("area.id", ondelete="RESTRICT"))
     code: Mapped[str] = mapped_column(String(15))
     name: Mapped[str | None] = mapped_column(Text)
-    geom: Mapped[Any] = mapped_column(_geom("MULTIPOLYGON"))
+    geom: Mapped[Any] = mapped_column(col.geom_column("MULTIPOLYGON"))
     households: Mapped[int] = mapped_column(Integer, server_default="0")
     area_m2: Mapped[float | None] = mapped_column(Float)
 
@@ -166,7 +129,7 @@ class Grid(Base):
 class Building(Base):
     __tablename__ = "building"
     __table_args__ = (
-        _valid(),
+        col.valid_geometry(),
         CheckConstraint("households >= 0", name="households_nonnegative"),
         CheckConstraint("levels IS NULL OR levels > 0", name="levels_positive"),
         Index("ix_building_geom", "geom", postgresql_using="gist"),
@@ -181,21 +144,23 @@ class Building(Base):
     kind: Mapped[str | None] = mapped_column(String(16))
     households: Mapped[int] = mapped_column(Integer, server_default="0")
     community_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="SET NULL"))
-    geom: Mapped[Any] = mapped_column(_geom("POLYGON"))
+    geom: Mapped[Any] = mapped_column(col.geom_column("POLYGON"))
     # Written by the database for the tiles (migrations 0005-0007); never set by hand.
-    mx: Mapped[int | None] = mapped_column(BigInteger, Computed(_mx(_BOX_X)))
-    my: Mapped[int | None] = mapped_column(BigInteger, Computed(_my(_BOX_Y)))
+    mx: Mapped[int | None] = mapped_column(BigInteger, Computed(col.mx(col.BOX_X)))
+    my: Mapped[int | None] = mapped_column(BigInteger, Computed(col.my(col.BOX_Y)))
     # Interleaved mx/my (migration 0006): a tile is one range of it.
-    morton: Mapped[int | None] = mapped_column(BigInteger, Computed(_morton(_BOX_X, _BOX_Y)))
+    morton: Mapped[int | None] = mapped_column(
+        BigInteger, Computed(col.morton(col.BOX_X, col.BOX_Y))
+    )
     # Rings clockwise, so the tile's y flip makes them MVT's exterior rings (0007).
     geom_3857: Mapped[Any] = mapped_column(
         Geometry("POLYGON", srid=3857, spatial_index=False),
-        Computed(f"ST_ForcePolygonCW({_to_3857})"),
+        Computed(f"ST_ForcePolygonCW({col.TO_3857})"),
         nullable=True,
     )
     # Web Mercator metres a vertex may move before the footprint could turn invalid.
     clearance: Mapped[float | None] = mapped_column(
-        Float, Computed(f"ST_MinimumClearance({_to_3857})")
+        Float, Computed(f"ST_MinimumClearance({col.TO_3857})")
     )
 
 
@@ -225,7 +190,7 @@ class Household(Base):
     code: Mapped[str] = mapped_column(String(48), unique=True)
     building_id: Mapped[int] = mapped_column(ForeignKey("building.id", ondelete="CASCADE"))
     room: Mapped[str | None] = mapped_column(String(16))
-    kind: Mapped[str] = mapped_column(_enum("household_kind", HOUSEHOLD_KINDS))
+    kind: Mapped[str] = mapped_column(col.enum_type("household_kind", HOUSEHOLD_KINDS))
     members: Mapped[int] = mapped_column(SmallInteger, server_default="1")
 
 
@@ -255,24 +220,10 @@ class Person(Base):
     tags: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
 
 
-class PointTileColumns:
-    """What the tiles read of a point layer, written by the database on every write
-    (migrations 0005, 0006 and 0008 for cameras); never set by hand."""
-
-    geom_3857: Mapped[Any] = mapped_column(
-        Geometry("POINT", srid=3857, spatial_index=False), Computed(_to_3857), nullable=True
-    )
-    mx: Mapped[int | None] = mapped_column(BigInteger, Computed(_mx("ST_X(geom)")))
-    my: Mapped[int | None] = mapped_column(BigInteger, Computed(_my("ST_Y(geom)")))
-    morton: Mapped[int | None] = mapped_column(
-        BigInteger, Computed(_morton("ST_X(geom)", "ST_Y(geom)"))
-    )
-
-
 class Camera(PointTileColumns, Base):
     __tablename__ = "camera"
     __table_args__ = (
-        _valid(),
+        col.valid_geometry(),
         CheckConstraint("heading IS NULL OR (heading >= 0 AND heading <= 360)", name="heading"),
         CheckConstraint("fov_deg IS NULL OR (fov_deg > 0 AND fov_deg <= 360)", name="fov"),
         CheckConstraint("range_m IS NULL OR range_m > 0", name="range_positive"),
@@ -288,17 +239,17 @@ class Camera(PointTileColumns, Base):
     range_m: Mapped[float | None] = mapped_column(Float)
     stream_url: Mapped[str | None] = mapped_column(Text)
     status: Mapped[str] = mapped_column(
-        _enum("camera_status", CAMERA_STATUSES), server_default="online"
+        col.enum_type("camera_status", CAMERA_STATUSES), server_default="online"
     )
-    level: Mapped[str] = mapped_column(_enum("camera_level", CAMERA_LEVELS))
+    level: Mapped[str] = mapped_column(col.enum_type("camera_level", CAMERA_LEVELS))
     community_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="SET NULL"))
-    geom: Mapped[Any] = mapped_column(_geom("POINT"))
+    geom: Mapped[Any] = mapped_column(col.geom_column("POINT"))
 
 
 class Incident(PointTileColumns, Base):
     __tablename__ = "incident"
     __table_args__ = (
-        _valid(),
+        col.valid_geometry(),
         Index("ix_incident_geom", "geom", postgresql_using="gist"),
         Index("ix_incident_reported_at", "reported_at"),
         Index("ix_incident_community_id", "community_id"),
@@ -318,19 +269,19 @@ class Incident(PointTileColumns, Base):
     code: Mapped[str] = mapped_column(String(32), unique=True)
     category: Mapped[str] = mapped_column(String(32))
     urgency: Mapped[str] = mapped_column(
-        _enum("incident_urgency", INCIDENT_URGENCIES), server_default="normal"
+        col.enum_type("incident_urgency", INCIDENT_URGENCIES), server_default="normal"
     )
     status: Mapped[str] = mapped_column(
-        _enum("incident_status", INCIDENT_STATUSES), server_default="reported"
+        col.enum_type("incident_status", INCIDENT_STATUSES), server_default="reported"
     )
-    source: Mapped[str] = mapped_column(_enum("incident_source", INCIDENT_SOURCES))
+    source: Mapped[str] = mapped_column(col.enum_type("incident_source", INCIDENT_SOURCES))
     reported_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     description: Mapped[str | None] = mapped_column(Text)
     community_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="SET NULL"))
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id", ondelete="SET NULL"))
     building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id", ondelete="SET NULL"))
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
-    geom: Mapped[Any] = mapped_column(_geom("POINT"))
+    geom: Mapped[Any] = mapped_column(col.geom_column("POINT"))
 
 
 class IncidentEvent(Base):
@@ -341,8 +292,10 @@ class IncidentEvent(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id", ondelete="CASCADE"))
-    from_status: Mapped[str | None] = mapped_column(_enum("incident_status", INCIDENT_STATUSES))
-    to_status: Mapped[str] = mapped_column(_enum("incident_status", INCIDENT_STATUSES))
+    from_status: Mapped[str | None] = mapped_column(
+        col.enum_type("incident_status", INCIDENT_STATUSES)
+    )
+    to_status: Mapped[str] = mapped_column(col.enum_type("incident_status", INCIDENT_STATUSES))
     actor: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     note: Mapped[str | None] = mapped_column(Text)
@@ -359,7 +312,7 @@ class Worker(Base):
     phone_masked: Mapped[str | None] = mapped_column(String(16))
     community_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="SET NULL"))
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id", ondelete="SET NULL"))
-    last_geom: Mapped[Any | None] = mapped_column(_geom("POINT"))
+    last_geom: Mapped[Any | None] = mapped_column(col.geom_column("POINT"))
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
@@ -389,7 +342,7 @@ class TileChange(Base):
 
     id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
     layer: Mapped[str] = mapped_column(String(32))
-    bbox: Mapped[Any] = mapped_column(_geom("POLYGON"))
+    bbox: Mapped[Any] = mapped_column(col.geom_column("POLYGON"))
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 

@@ -8,7 +8,7 @@ Examples
 --------
 >>> sorted(statements("gis.places", "search"))
 ['search']
->>> statement("gis.places", "search", "search").lstrip().startswith("(SELECT")
+>>> "FROM grid g" in statement("gis.places", "search", "search")
 True
 """
 

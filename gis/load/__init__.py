@@ -7,9 +7,16 @@ Loading the same records twice is idempotent: rows are upserted by code.
 
 Examples
 --------
->>> from gis.load import load_file  # doctest: +SKIP
->>> load_file(engine, "buildings", "buildings.gpkg", crs="gcj02", key=key)  # doctest: +SKIP
-LoadReport(kind='buildings', source='buildings.gpkg', rows=4210)
+A frame with a bad row is refused before the database is touched:
+
+>>> import geopandas as gpd
+>>> from shapely.geometry import box
+>>> rows = {"code": ["B1", "B2"], "households": [12, -3]}
+>>> frame = gpd.GeoDataFrame(rows, geometry=[box(120.0, 28.5, 120.0001, 28.5001)] * 2, crs=4326)
+>>> load_frame(None, "buildings", frame)
+Traceback (most recent call last):
+gis.errors.InvalidInput: 1 problem in <frame>; no buildings were loaded:
+<frame>, row 2, field 'households': -3 is outside 0..100000
 """
 
 from __future__ import annotations

@@ -9,9 +9,10 @@ from typing import TYPE_CHECKING
 
 import geopandas as gpd
 import pandas as pd
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
 from gis.db.engine import secret_key
+from gis.db.statements import query
 from gis.load import LOAD_ORDER, load_frame
 from gis.settings import DatabaseSettings
 
@@ -23,16 +24,9 @@ Say = Callable[[str], None]
 
 def sample_loaded(engine: Engine, adcode: str) -> bool:
     """Whether the district ``adcode`` and buildings under it are in the database."""
-    sql = text(
-        """
-        SELECT EXISTS (
-            SELECT 1 FROM building b JOIN area c ON c.id = b.community_id
-            WHERE c.path <@ (SELECT path FROM area WHERE code = :code)
-        )
-        """
-    )
+    params = {"code": f"{adcode}000000"}
     with engine.connect() as conn:
-        return bool(conn.execute(sql, {"code": f"{adcode}000000"}).scalar())
+        return bool(conn.execute(query("gis.load", "sample", "loaded"), params).scalar())
 
 
 def build_sample(

@@ -6,9 +6,19 @@ plan, generated or edited by hand, against the same rules.
 
 Examples
 --------
->>> from gis.partition import partition, solve_graph, validate_plan  # doctest: +SKIP
->>> plan = partition(city.areas, city.buildings, barriers=city.roads)  # doctest: +SKIP
->>> print(plan.report)  # doctest: +SKIP
+>>> import geopandas as gpd
+>>> from shapely.geometry import box
+>>> community = gpd.GeoDataFrame({"code": ["C1"]}, geometry=[box(0, 0, 400, 100)], crs=32650)
+>>> footprints = [box(x, 40, x + 20, 60) for x in range(20, 400, 50)]
+>>> buildings = gpd.GeoDataFrame(
+...     {"code": [f"B{i}" for i in range(8)], "households": [60] * 8},
+...     geometry=footprints, crs=32650,
+... )
+>>> plan = partition(community, buildings, min_households=200, max_households=280)
+>>> sorted(plan.grids["households"].tolist()), plan.report.ok
+([240, 240], True)
+>>> validate_plan(plan, community, buildings).ok
+True
 """
 
 from gis.partition.edits import merge_grids, move_buildings, split_grid

@@ -1,5 +1,5 @@
 """Grid plans in PostGIS: create from the partition engine, list, show, validate,
-publish, diff, and store hand edits with optimistic concurrency.
+and store hand edits with optimistic concurrency (publishing: ``publish``).
 
 The engine (``gis.partition``) works on frames; this module moves plans between
 it and the database. Every stored change bumps the plan's ``version``; an edit
@@ -15,8 +15,9 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-from sqlalchemy import Connection, Engine, text
+from sqlalchemy import Connection, Engine, TextClause
 
+from gis.db.statements import fetch_one, query
 from gis.errors import InvalidInput, NotFound, PlanNotDraft, StaleVersion
 from gis.partition.engine import partition
 from gis.partition.model import Plan, Rules
@@ -24,29 +25,24 @@ from gis.partition.report import Issue, Report
 from gis.partition.validate import plan_from_tables, validate_plan
 from gis.places.areas import area_by_code
 
+
+def _sql(name: str) -> TextClause:
+    return query("gis.partition", "plans", name)
+
+
 # -- reading the inputs --------------------------------------------------------------
 
 
 def communities_under(conn: Connection, area_id: int) -> gpd.GeoDataFrame:
     """The communities of an area (itself if it is one), with code, name and kind."""
-    sql = """
-        SELECT c.id, c.code, c.name, c.kind, c.geom
-        FROM area c, area a
-        WHERE a.id = :id AND c.level = 'community' AND c.path <@ a.path
-        ORDER BY c.code
-    """
-    return gpd.read_postgis(text(sql), conn, params={"id": area_id}, geom_col="geom")
+    return gpd.read_postgis(
+        _sql("communities_under"), conn, params={"id": area_id}, geom_col="geom"
+    )
 
 
 def buildings_under(conn: Connection, area_id: int) -> gpd.GeoDataFrame:
     """The buildings linked to the communities of an area, with code and households."""
-    sql = """
-        SELECT b.id, b.code, b.households, b.geom
-        FROM building b JOIN area c ON c.id = b.community_id, area a
-        WHERE a.id = :id AND c.path <@ a.path
-        ORDER BY b.code
-    """
-    return gpd.read_postgis(text(sql), conn, params={"id": area_id}, geom_col="geom")
+    return gpd.read_postgis(_sql("buildings_under"), conn, params={"id": area_id}, geom_col="geom")
 
 
 # -- create -------------------------------------------------------------------------
@@ -78,10 +74,7 @@ def create_plan(
     )  # fmt: skip
     with engine.begin() as conn:
         plan_id = conn.execute(
-            text(
-                "INSERT INTO grid_plan (name, area_id, params, created_by) "
-                "VALUES (:name, :area, CAST(:params AS jsonb), :by) RETURNING id"
-            ),
+            _sql("insert_plan"),
             {"name": name, "area": area["id"], "by": created_by,
              "params": json.dumps(_params(rules, seed, plan.report))},
         ).scalar_one()  # fmt: skip
@@ -102,21 +95,10 @@ def _params(rules: Rules, seed: int, report: Report) -> dict[str, Any]:
 
 def _store_grids(conn: Connection, plan_id: int, plan: Plan) -> None:
     """Replace the plan's grids and building links with ``plan``'s, set-based."""
-    conn.execute(text("DELETE FROM grid WHERE plan_id = :id"), {"id": plan_id})
+    conn.execute(_sql("delete_grids"), {"id": plan_id})
     grids = plan.grids
     conn.execute(
-        text(
-            """
-            INSERT INTO grid (plan_id, community_id, code, name, geom, households, area_m2)
-            SELECT :plan, c.id, g.code, g.code, ST_Multi(ST_GeomFromWKB(g.wkb, 4326)),
-                   g.households, g.area_m2
-            FROM unnest(CAST(:codes AS text[]), CAST(:communities AS text[]),
-                        CAST(:wkb AS bytea[]), CAST(:households AS int[]),
-                        CAST(:area AS float8[]))
-                 AS g(code, community, wkb, households, area_m2)
-            JOIN area c ON c.code = g.community
-            """
-        ),
+        _sql("insert_grids"),
         {
             "plan": plan_id,
             "codes": grids["code"].tolist(),
@@ -128,15 +110,7 @@ def _store_grids(conn: Connection, plan_id: int, plan: Plan) -> None:
     )
     assignment = plan.assignment
     conn.execute(
-        text(
-            """
-            INSERT INTO building_grid (plan_id, building_id, grid_id)
-            SELECT :plan, b.id, g.id
-            FROM unnest(CAST(:buildings AS text[]), CAST(:grids AS text[])) AS a(building, grid)
-            JOIN building b ON b.code = a.building
-            JOIN grid g ON g.plan_id = :plan AND g.code = a.grid
-            """
-        ),
+        _sql("insert_assignment"),
         {
             "plan": plan_id,
             "buildings": assignment["building_id"].astype(str).tolist(),
@@ -149,66 +123,21 @@ def _store_grids(conn: Connection, plan_id: int, plan: Plan) -> None:
 
 
 def plan_row(conn: Connection, plan_id: int) -> dict[str, Any]:
-    row = (
-        conn.execute(
-            text(
-                """
-            SELECT p.id, p.name, p.status::text AS status, p.version, p.params,
-                   p.created_by, p.created_at, p.published_by, p.published_at,
-                   a.code AS area_code, a.name AS area_name,
-                   (SELECT count(*) FROM grid g WHERE g.plan_id = p.id) AS grids
-            FROM grid_plan p JOIN area a ON a.id = p.area_id
-            WHERE p.id = :id
-            """
-            ),
-            {"id": plan_id},
-        )
-        .mappings()
-        .first()
-    )
-    if row is None:
-        raise NotFound(f"there is no plan {plan_id}")
-    return dict(row)
+    return fetch_one(conn, _sql("plan_row"), {"id": plan_id}, missing=f"there is no plan {plan_id}")
 
 
 def list_plans(conn: Connection, area_code: str | None = None) -> list[dict[str, Any]]:
-    rows = conn.execute(
-        text(
-            """
-            SELECT p.id, p.name, p.status::text AS status, p.version, a.code AS area_code,
-                   p.created_at, p.published_at,
-                   (SELECT count(*) FROM grid g WHERE g.plan_id = p.id) AS grids
-            FROM grid_plan p JOIN area a ON a.id = p.area_id
-            WHERE CAST(:area AS text) IS NULL
-               OR a.path <@ (SELECT path FROM area WHERE code = :area)
-            ORDER BY p.id
-            """
-        ),
-        {"area": area_code},
-    ).mappings()
+    rows = conn.execute(_sql("list_plans"), {"area": area_code}).mappings()
     return [dict(r) for r in rows]
 
 
 def plan_grids(conn: Connection, plan_id: int) -> gpd.GeoDataFrame:
     """The plan's grids: code, community_code, households, buildings, area_m2, geometry."""
-    sql = """
-        SELECT g.code, c.code AS community_code, g.households, g.area_m2,
-               (SELECT count(*) FROM building_grid bg WHERE bg.grid_id = g.id) AS buildings,
-               g.geom AS geometry
-        FROM grid g JOIN area c ON c.id = g.community_id
-        WHERE g.plan_id = :id ORDER BY g.code
-    """
-    return gpd.read_postgis(text(sql), conn, params={"id": plan_id}, geom_col="geometry")
+    return gpd.read_postgis(_sql("plan_grids"), conn, params={"id": plan_id}, geom_col="geometry")
 
 
 def plan_assignment(conn: Connection, plan_id: int) -> pd.DataFrame:
-    sql = """
-        SELECT b.code AS building_id, g.code AS grid_code, c.code AS community_code
-        FROM building_grid bg JOIN building b ON b.id = bg.building_id
-        JOIN grid g ON g.id = bg.grid_id JOIN area c ON c.id = g.community_id
-        WHERE bg.plan_id = :id ORDER BY b.code
-    """
-    return pd.read_sql(text(sql), conn, params={"id": plan_id})
+    return pd.read_sql(_sql("plan_assignment"), conn, params={"id": plan_id})
 
 
 def stored_report(row: dict[str, Any]) -> Report:
@@ -266,7 +195,7 @@ def apply_edit(
     """
     with engine.begin() as conn:
         current = conn.execute(
-            text("SELECT version, status::text FROM grid_plan WHERE id = :id FOR UPDATE"),
+            _sql("lock_plan"),
             {"id": plan_id},
         ).first()
         if current is None:
@@ -283,10 +212,7 @@ def apply_edit(
         _store_grids(conn, plan_id, edited)
         params = {**(row["params"] or {}), "report": edited.report.to_dict()}
         conn.execute(
-            text(
-                "UPDATE grid_plan SET version = version + 1, params = CAST(:p AS jsonb) "
-                "WHERE id = :id"
-            ),
+            _sql("bump_version"),
             {"id": plan_id, "p": json.dumps(params)},
         )
         return plan_row(conn, plan_id), edited
