@@ -11,18 +11,22 @@ from fastapi.staticfiles import StaticFiles
 from api import problems
 from api.dependencies import Database
 from api.jobs import Jobs
-from api.routers import analyses, areas, health, pages, places, plans, tiles
-from gis.settings import DatabaseSettings, TileSettings
+from api.routers import analyses, areas, health, jobs, pages, places, plans, tiles
+from gis.jobs.queue import make_queue
+from gis.settings import DatabaseSettings, JobSettings, TileSettings
 from tiles.cache import TileCache
 from tiles.database import open_tile_pool
 
 
 def create_app(
-    settings: DatabaseSettings | None = None, tile_settings: TileSettings | None = None
+    settings: DatabaseSettings | None = None,
+    tile_settings: TileSettings | None = None,
+    job_settings: JobSettings | None = None,
 ) -> FastAPI:
     """Build the app; the lifespan opens the database engine and puts it on ``app.state``."""
     settings = settings or DatabaseSettings()
     tile_settings = tile_settings or TileSettings()
+    job_settings = job_settings or JobSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -42,12 +46,15 @@ def create_app(
         )
         app.state.tile_cache = TileCache(max_bytes=tile_settings.cache_mb * 2**20)
         app.state.tile_pool = await open_tile_pool(app.state.engine)
-        app.state.jobs = Jobs()
+        url = app.state.engine.url.render_as_string(hide_password=False)
+        app.state.queue = make_queue(url, job_settings)
+        await app.state.queue.open_async()
+        app.state.jobs = Jobs(app.state.database, app.state.queue, job_settings)
         app.state.surfaces = analyses.Surfaces()
         try:
             yield
         finally:
-            app.state.jobs.shutdown()
+            await app.state.queue.close_async()
             await app.state.tile_pool.close()
             app.state.engine.dispose()
 
@@ -63,6 +70,7 @@ def create_app(
     app.include_router(areas.router)
     app.include_router(places.router)
     app.include_router(plans.router)
+    app.include_router(jobs.router)
     app.include_router(analyses.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")

@@ -1,84 +1,58 @@
-"""Background jobs with progress, for work longer than a request (plans, analyses).
-
-Jobs run on a small thread pool owned by the app; their state lives in memory
-for the life of the process, which is what a client polling for a result needs.
+"""The API's side of the job queue: check and record a job, hand it to the workers,
+read it, cancel it. The work itself runs in worker processes (gis.jobs.queue).
 """
 
 from __future__ import annotations
 
-import itertools
-import threading
-import traceback
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any
 
-from gis.errors import WanggeError
+import procrastinate
+from fastapi import Response
 
-Status = Literal["queued", "running", "done", "failed"]
-
-
-@dataclass
-class Job:
-    id: int
-    kind: str
-    status: Status = "queued"
-    done: int = 0
-    total: int | None = None
-    result: Any = None
-    error: str | None = None
-    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
-    finished_at: datetime | None = None
-
-    def progress(self, done: int, total: int) -> None:
-        self.done, self.total = done, total
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "kind": self.kind,
-            "status": self.status,
-            "progress": {"done": self.done, "total": self.total},
-            "result": self.result,
-            "error": self.error,
-            "created_at": self.created_at.isoformat(),
-            "finished_at": self.finished_at and self.finished_at.isoformat(),
-        }
+from api.dependencies import Database
+from api.problems import status_of
+from gis.jobs import cancel_job, check_and_create, get_job, parse_id, set_queue_id
+from gis.jobs.queue import abort, enqueue
+from gis.settings import JobSettings
 
 
 class Jobs:
-    """Submit callables that take a progress callback; look their state up by id."""
+    """Submit, read and cancel jobs; one per app, made in the lifespan."""
 
-    def __init__(self, workers: int = 2) -> None:
-        self._pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="wangge-job")
-        self._jobs: dict[int, Job] = {}
-        self._ids = itertools.count(1)
-        self._lock = threading.Lock()
+    def __init__(self, db: Database, queue: procrastinate.App, settings: JobSettings) -> None:
+        self.db, self.queue, self.settings = db, queue, settings
 
-    def submit(self, kind: str, work: Callable[[Callable[[int, int], None]], Any]) -> Job:
-        with self._lock:
-            job = Job(id=next(self._ids), kind=kind)
-            self._jobs[job.id] = job
-        self._pool.submit(self._run, job, work)
-        return job
+    async def submit(
+        self, kind: str, params: dict[str, Any], response: Response, *, owner: str | None = None
+    ) -> dict[str, Any]:
+        """Check ``params`` (a problem now, not later in the job), queue, answer 202."""
+        job_id = await self.db.run(
+            check_and_create, kind, params, owner=owner, settings=self.settings
+        )
+        queue_id = await enqueue(self.queue, job_id)
+        await self.db.run(set_queue_id, job_id, queue_id)
+        response.status_code = 202
+        response.headers["Location"] = f"/api/v1/jobs/{job_id}"
+        return await self.get(str(job_id))
 
-    def get(self, job_id: int) -> Job | None:
-        return self._jobs.get(job_id)
+    async def get(self, job_id: str) -> dict[str, Any]:
+        return _as_problem(await self.db.run(get_job, parse_id(job_id)))
 
-    def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
+    async def cancel(self, job_id: str) -> dict[str, Any]:
+        """Cancel a queued or running job; a finished one is left as it is."""
+        parsed = parse_id(job_id)
+        await self.db.run(get_job, parsed)  # NotFound first
+        queue_id = await self.db.run(cancel_job, parsed)
+        if queue_id is not None:
+            await abort(self.queue, queue_id)
+        return await self.get(job_id)
 
-    @staticmethod
-    def _run(job: Job, work: Callable) -> None:
-        job.status = "running"
-        try:
-            job.result = work(job.progress)
-            job.status = "done"
-        except WanggeError as exc:  # the user's problem: say it as it is
-            job.error, job.status = str(exc), "failed"
-        except Exception:  # a bug: keep the trace for whoever reads the job
-            job.error, job.status = traceback.format_exc(limit=5), "failed"
-        finally:
-            job.finished_at = datetime.now(UTC)
+
+def _as_problem(job: dict[str, Any]) -> dict[str, Any]:
+    """The stored error as RFC 9457 problem details, with the status the API would give."""
+    error = job.get("error")
+    if error:
+        name = error.pop("error", None)
+        status = status_of(name)
+        job["error"] = {"type": "about:blank", **error, **({"status": status} if status else {})}
+    return job

@@ -11,9 +11,11 @@ from fastapi.responses import JSONResponse
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from starlette.exceptions import HTTPException
 
+from gis import errors
 from gis.errors import (
     DatabaseUnavailable,
     InvalidInput,
+    JobTimedOut,
     NotFound,
     PlanNotDraft,
     PreconditionRequired,
@@ -33,7 +35,18 @@ STATUS = {
     PlanNotDraft: 409,
     DatabaseUnavailable: 503,
     SetupError: 503,
+    JobTimedOut: 504,
 }
+
+
+def status_of(error_name: str | None) -> int | None:
+    """The status for a domain error named in a stored problem (a job's), as for a raised one."""
+    if error_name == "InternalError":
+        return 500
+    cls = getattr(errors, error_name or "", None)
+    if not (isinstance(cls, type) and issubclass(cls, WanggeError)):
+        return None
+    return next((s for c, s in STATUS.items() if issubclass(cls, c)), 400)
 
 
 def problem(status: int, title: str, detail: str, instance: str, **extra: object) -> JSONResponse:

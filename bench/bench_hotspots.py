@@ -31,13 +31,13 @@ import pandas as pd
 
 from gis.hotspots import (
     Aggregation,
+    DataWindow,
     aggregate_h3,
     contiguity,
     emerging_hotspots,
     getis_ord,
     kernel_density,
 )
-from gis.hotspots.incidents import DataWindow
 
 WEST, SOUTH = 121.30, 28.50
 SIDE_KM = 20.0

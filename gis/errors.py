@@ -71,3 +71,9 @@ class PreconditionRequired(WanggeError):
     """An edit without If-Match: refused rather than risk a lost update."""
 
     title = "If-Match required"
+
+
+class JobTimedOut(WanggeError):
+    """A job ran past its time limit and was stopped."""
+
+    title = "job timed out"

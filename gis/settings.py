@@ -51,3 +51,19 @@ class TileSettings(BaseSettings):
     cache_mb: int = Field(
         default=64, ge=0, description="In-process tile cache size; 0 turns caching off."
     )
+
+
+class JobSettings(BaseSettings):
+    """Durable jobs: ``WANGGE_JOBS_*``."""
+
+    model_config = SettingsConfigDict(env_prefix="WANGGE_JOBS_", extra="ignore")
+
+    keep_hours: float = Field(
+        default=168, gt=0, description="Finished jobs are pruned after this many hours."
+    )
+    max_timeout_s: int = Field(
+        default=900, ge=10, description="No job runs longer than this, whatever its kind allows."
+    )
+    workers: int = Field(
+        default=1, ge=0, description="Worker processes `wangge serve` starts beside the API."
+    )

@@ -30,7 +30,7 @@ HOTSPOTS = [
     ),
     new_code_cell(CONNECT),
     new_code_cell(
-        "from gis.incidents import read_incidents\n\n"
+        "from gis.hotspots import read_incidents\n\n"
         "incidents = read_incidents(engine)\n"
         "first, last = incidents.reported_at.min(), incidents.reported_at.max()\n"
         "print(f'{len(incidents):,} incidents from {first:%Y-%m-%d} to {last:%Y-%m-%d}')\n"
@@ -71,8 +71,9 @@ HOTSPOTS = [
     ),
     new_markdown_cell("## Near-repeat: Knox test for public-security incidents"),
     new_code_cell(
-        "from gis.hotspots import knox_test\n\n"
-        "knox = knox_test(incidents, categories=['public_security'], permutations=199, seed=0)\n"
+        "from gis.hotspots import IncidentFilter, knox_test\n\n"
+        "where = IncidentFilter(categories='public_security')\n"
+        "knox = knox_test(incidents, where=where, permutations=199, seed=0)\n"
         "knox.to_frame().head(8)"
     ),
     new_markdown_cell("## The hotspot ledger: ranked places to follow from run to run"),

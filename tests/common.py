@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 TEST_KEY = "test-secret-key"
@@ -59,3 +64,23 @@ def small_buildings():
                 rows.append((f"B{n:03d}", f"地址{n}", 6, "apartment", 10 * n, geom))
     columns = ["code", "address", "levels", "kind", "households", "geometry"]
     return gpd.GeoDataFrame(rows, columns=columns, crs="EPSG:4326")
+
+
+@contextmanager
+def worker_process(database_url: str) -> Iterator[subprocess.Popen]:
+    """A real `wangge worker` process on ``database_url``, stopped (and checked to stop
+    within 15 s of SIGTERM) at the end."""
+    env = {**os.environ, "WANGGE_DATABASE_URL": database_url, "WANGGE_SECRET_KEY": TEST_KEY}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "api.cli", "worker", "--name", "test"],
+        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    try:
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            raise AssertionError("the worker did not stop within 15 s of SIGTERM") from None

@@ -11,10 +11,11 @@ import sys
 
 import typer
 
-from api.cli.data import demo, load, sample, serve
+from api.cli.data import demo, load, sample
 from api.cli.db import db_app
 from api.cli.hotspots import hotspots
 from api.cli.plans import partition, plan_app
+from api.cli.serve import serve, worker
 from gis.errors import WanggeError
 
 app = typer.Typer(
@@ -24,7 +25,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(db_app, name="db", no_args_is_help=True)
-for command in (load, sample, demo, serve, partition, hotspots):
+for command in (load, sample, demo, serve, worker, partition, hotspots):
     app.command()(command)
 app.add_typer(plan_app, name="plan", no_args_is_help=True)
 

@@ -1,4 +1,4 @@
-"""`wangge load`, `sample`, `demo` and `serve`: data in, and the server up."""
+"""`wangge load`, `sample` and `demo`: data in, and the demo up."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from api.cli.common import CrsOption, engine, say, settings
+from api.cli.serve import serve
 
 
 def load(
@@ -71,25 +72,3 @@ def demo(
     eng.dispose()
     if serve_:
         serve(host=host, port=port)
-
-
-def serve(
-    host: Annotated[str, typer.Option(help="Address to serve on.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
-) -> None:
-    """Serve the HTTP API and pages."""
-    import uvicorn
-
-    from api.app import create_app
-
-    engine().dispose()  # fail here, with one clear line, if the database is not there
-    url = f"http://{host}:{port}"
-    say(
-        f"wangge is serving on {url}/\n"
-        f"  map (drill-down):  {url}/\n"
-        f"  API docs:          {url}/docs\n"
-        f"  area tree:         {url}/api/v1/areas\n"
-        f"  vector tiles:      {url}/tiles\n"
-        "press Ctrl+C to stop"
-    )
-    uvicorn.run(create_app(), host=host, port=port, log_level="warning")

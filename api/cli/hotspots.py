@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 from typing import Annotated
 
 import typer
+
+from api.cli.common import engine
 
 
 def hotspots(
@@ -45,12 +48,14 @@ def hotspots(
     ] = False,
 ) -> None:
     """Find hotspots of incidents and print what was found."""
-    from gis.analyses import HotspotRequest, check_output, run, save_ledger, summary, write
+    from gis.hotspots import IncidentFilter
+    from gis.hotspots.run import HotspotRequest, check_output, run, summary, write
 
+    where = IncidentFilter(area=area, categories=category or None, since=since, until=until)
     request = HotspotRequest(
-        method=method, categories=tuple(category) if category else None, since=since,
-        until=until, resolution=resolution, permutations=permutations, seed=seed,
-        cell_size=cell_size, bandwidth=bandwidth, top_percent=top_percent, step=step,
+        method=method, where=replace(where, area=None), resolution=resolution,
+        permutations=permutations, seed=seed, cell_size=cell_size, bandwidth=bandwidth,
+        top_percent=top_percent, step=step,
     )  # fmt: skip
     if out is not None:
         check_output(out, method)
@@ -62,10 +67,10 @@ def hotspots(
         incidents = read_file(input, KINDS["incidents"], crs)  # already in EPSG:4326
         incidents["reported_at"] = _times(incidents)
     else:
-        from gis.incidents import read_incidents
+        from gis.hotspots import read_incidents
 
         eng = engine()
-        incidents = read_incidents(eng, area=area, categories=category, since=since, until=until)
+        incidents = read_incidents(eng, where)
     typer.echo(f"analysing {len(incidents):,} incidents with {method}", err=True)
     result = run(incidents, request)
     typer.echo(summary(result, request))
@@ -76,6 +81,8 @@ def hotspots(
             from gis.errors import InvalidInput
 
             raise InvalidInput("--ledger keeps hot places per area: use it with --area")
+        from gis.hotspots.ledger_store import save_ledger
+
         table = save_ledger(eng, area, result)
         counts = table["status"].value_counts().to_dict()
         typer.echo("ledger: " + ", ".join(f"{v} {k}" for k, v in counts.items()))

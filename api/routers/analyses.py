@@ -6,37 +6,23 @@ import json
 import threading
 import uuid
 from collections import OrderedDict
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Path, Request, Response
-from pydantic import BaseModel, Field
 
-from gis.analyses import HotspotRequest, features, plain, run, save_ledger, summary
+from api.schemas.analyses import HotspotBody, HotspotResult
+from api.schemas.base import body_of
+from api.schemas.jobs import Job
 from gis.errors import InvalidInput, NotFound
-from gis.hotspots import DensitySurface
-from gis.incidents import count_incidents, read_incidents
+from gis.hotspots import DensitySurface, IncidentFilter, count_incidents, read_incidents
+from gis.hotspots.ledger_store import save_ledger
+from gis.hotspots.run import HotspotRequest, features, plain, run, summary
 from tiles.density import render_png
 from tiles.mvt import MAX_ZOOM
 
 router = APIRouter(tags=["analyses"])
 LARGE = 100_000  # incidents above which the analysis runs as a job
 KEEP_SURFACES = 8
-
-
-class HotspotBody(BaseModel):
-    method: Literal["gi", "lisa", "kde", "emerging", "knox"] = "gi"
-    area: str | None = Field(None, description="Area code; all incidents when absent.")
-    categories: list[str] | None = None
-    since: str | None = Field(None, description="Reported at or after (ISO 8601).")
-    until: str | None = Field(None, description="Reported before (ISO 8601).")
-    resolution: int | None = Field(None, ge=4, le=12, description="H3 resolution.")
-    permutations: int = Field(999, ge=0, le=9999)
-    seed: int = 0
-    cell_size: float = Field(20.0, ge=5, le=1000, description="KDE cell, metres.")
-    bandwidth: float | None = Field(None, gt=0, le=20_000, description="KDE bandwidth, metres.")
-    top_percent: float = Field(5.0, gt=0, le=50)
-    step: str = "7D"
-    ledger: bool = Field(False, description="Save the hot places; compare with the last run.")
 
 
 class Surfaces:
@@ -61,30 +47,38 @@ class Surfaces:
         return surface
 
 
-@router.post("/api/v1/analyses/hotspots")
-def post_hotspots(body: HotspotBody, request: Request, response: Response) -> dict:
+@router.post(
+    "/api/v1/analyses/hotspots",
+    response_model=HotspotResult,
+    response_model_exclude_unset=True,
+    responses={202: {"model": Job, "description": "A large analysis runs as a job."}},
+)
+def post_hotspots(body: HotspotBody, request: Request) -> dict | Response:
     """Run a hotspot analysis of incidents; large inputs run as a job (202, Location)."""
     engine = request.app.state.engine
-    window = {"area": body.area, "categories": body.categories, "since": body.since,
-              "until": body.until}  # fmt: skip
-    n = count_incidents(engine, **window)
+    where = IncidentFilter(area=body.area, categories=body.categories or None,
+                           since=body.since, until=body.until)  # fmt: skip
+    n = count_incidents(engine, where)
     if n == 0:
         raise InvalidInput("no incidents match: widen the area, categories or time window")
     hotspot = HotspotRequest(
-        method=body.method, categories=None, since=None, until=None,
-        resolution=body.resolution, permutations=body.permutations, seed=body.seed,
-        cell_size=body.cell_size, bandwidth=body.bandwidth, top_percent=body.top_percent,
-        step=body.step,
+        method=body.method, resolution=body.resolution, permutations=body.permutations,
+        seed=body.seed, cell_size=body.cell_size, bandwidth=body.bandwidth,
+        top_percent=body.top_percent, step=body.step,
     )  # fmt: skip
 
     def work(progress=None) -> dict:  # the reading too, so a large one runs in the job
-        return _analyse(request, body, hotspot, read_incidents(engine, **window))
+        return _analyse(request, body, hotspot, read_incidents(engine, where))
 
     if n > LARGE:
         job = request.app.state.jobs.submit("hotspots", work)
-        response.status_code = 202
-        response.headers["Location"] = f"/api/v1/jobs/{job.id}"
-        return job.as_dict()
+        # A Response of its own: the route's model is the 200 body's, not the job's.
+        return Response(
+            Job.model_validate(job.as_dict()).model_dump_json(),
+            status_code=202,
+            media_type="application/json",
+            headers={"Location": f"/api/v1/jobs/{job.id}"},
+        )
     return work()
 
 
@@ -117,7 +111,12 @@ def _analyse(request: Request, body: HotspotBody, hotspot: HotspotRequest, incid
     return out
 
 
-@router.get("/tiles/kde/{surface_id}/{z}/{x}/{y}.png", tags=["tiles"], response_class=Response)
+@router.get(
+    "/tiles/kde/{surface_id}/{z}/{x}/{y}.png",
+    tags=["tiles"],
+    response_class=Response,
+    responses={200: body_of("image/png", "The density tile.")},
+)
 def get_density_tile(
     surface_id: Annotated[str, Path(pattern=r"^[0-9a-f]{12}$")],
     z: int,

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Query
 
 from api.dependencies import Db
+from api.schemas.areas import AreaDetail, AreaNode
 from gis.places.areas import area_detail, area_tree
 
 router = APIRouter(prefix="/api/v1/areas", tags=["areas"])
@@ -16,13 +17,13 @@ AreaCode = Annotated[
 ]
 
 
-@router.get("")
+@router.get("", response_model=list[AreaNode])
 async def list_areas(db: Db) -> list[dict]:
     """Every area as a tree: districts, their streets, their communities."""
     return await db.run(area_tree)
 
 
-@router.get("/{code}")
+@router.get("/{code}", response_model=AreaDetail, response_model_exclude_unset=True)
 async def get_area(
     code: AreaCode,
     db: Db,

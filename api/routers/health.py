@@ -7,12 +7,13 @@ from sqlalchemy import Connection, text
 from sqlalchemy.exc import OperationalError
 
 from api.dependencies import Db
+from api.schemas.health import Health
 from gis.errors import DatabaseUnavailable
 
 router = APIRouter(tags=["health"])
 
 
-@router.get("/healthz")
+@router.get("/healthz", response_model=Health)
 async def healthz(db: Db) -> dict:
     """OK when the database answers and has PostGIS."""
     try:

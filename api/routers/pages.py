@@ -7,12 +7,13 @@ from pathlib import Path
 from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
+from api.schemas.base import body_of
 from gis.errors import SetupError
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 VENDOR_FILES = ("maplibre-gl.js", "maplibre-gl.css", "noto-sans-sc/index.css")
 
-router = APIRouter(include_in_schema=False)
+router = APIRouter(tags=["pages"])
 
 
 def _page(name: str) -> FileResponse:
@@ -25,7 +26,11 @@ def _page(name: str) -> FileResponse:
     return FileResponse(STATIC / name, headers={"Cache-Control": "no-cache"})
 
 
-@router.get("/")
+@router.get(
+    "/",
+    response_class=FileResponse,
+    responses={200: body_of("text/html", "The page.", fmt="")},
+)
 def drilldown() -> FileResponse:
     """The drill-down map: district → street → community → grid → building → household."""
     return _page("index.html")

@@ -7,6 +7,13 @@ from typing import Annotated
 from fastapi import APIRouter, Header, Query
 
 from api.dependencies import Db, Page
+from api.schemas.places import (
+    BuildingDetail,
+    BuildingPage,
+    GridDetail,
+    HouseholdDetail,
+    SearchResult,
+)
 from gis.places.buildings import building_detail, list_buildings
 from gis.places.grids import grid_detail
 from gis.places.households import household_detail
@@ -16,7 +23,7 @@ from gis.places.search import MAX_RESULTS, search
 router = APIRouter(prefix="/api/v1", tags=["places"])
 
 
-@router.get("/buildings")
+@router.get("/buildings", response_model=BuildingPage)
 async def get_buildings(
     db: Db,
     paging: Page,
@@ -31,19 +38,19 @@ async def get_buildings(
     return await db.run(list_buildings, paging, community=community, grid=grid, bbox=box)
 
 
-@router.get("/grids/{code}")
+@router.get("/grids/{code}", response_model=GridDetail)
 async def get_grid(code: str, db: Db) -> dict:
     """One grid of the published plan with its statistics."""
     return await db.run(grid_detail, code)
 
 
-@router.get("/buildings/{code}")
+@router.get("/buildings/{code}", response_model=BuildingDetail)
 async def get_building(code: str, db: Db) -> dict:
     """One building with its grid, community and households."""
     return await db.run(building_detail, code)
 
 
-@router.get("/households/{code}")
+@router.get("/households/{code}", response_model=HouseholdDetail)
 async def get_household(
     code: str,
     db: Db,
@@ -55,7 +62,7 @@ async def get_household(
     return await db.run(household_detail, code, actor=x_wangge_user or "anonymous")
 
 
-@router.get("/search")
+@router.get("/search", response_model=list[SearchResult])
 async def get_search(
     db: Db,
     q: Annotated[str, Query(min_length=1, max_length=64, description="Code, name or address.")],

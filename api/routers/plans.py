@@ -13,20 +13,26 @@ from fastapi import APIRouter, Header, Query, Request, Response
 from pydantic import BaseModel, Field
 from shapely.geometry import shape
 from sqlalchemy import Connection
-from starlette.concurrency import run_in_threadpool
 
 from api.dependencies import Db
-from gis.errors import InvalidInput, NotFound, PreconditionRequired
+from api.schemas.jobs import Job
+from api.schemas.plans import (
+    Edited,
+    PlanDetail,
+    PlanDiff,
+    PlanListItem,
+    Published,
+    Report,
+)
+from gis.errors import InvalidInput, PreconditionRequired
 from gis.partition import Rules, merge_grids, move_buildings, split_grid
 from gis.partition.publish import diff_plans, publish_plan
 from gis.partition.store import (
     apply_edit,
-    create_plan,
     list_plans,
     plan_grids,
     plan_row,
     stored_report,
-    validate_stored,
 )
 
 router = APIRouter(prefix="/api/v1", tags=["plans"])
@@ -71,34 +77,16 @@ def _summary(row: dict) -> dict:
     return out
 
 
-@router.post("/plans", status_code=202)
-def post_plan(body: PlanRequest, request: Request, response: Response) -> dict:
-    """Start partitioning an area into a draft plan; poll the job for progress and the plan id."""
-    rules = Rules(
-        body.min_households, body.max_households, body.target_households,
-        body.max_area_km2, body.rural_one_grid,
-    )  # fmt: skip
-    engine = request.app.state.engine
+@router.post("/plans", status_code=202, response_model=Job)
+async def post_plan(body: PlanRequest, request: Request, response: Response) -> dict:
+    """Start partitioning an area into a draft plan (a job); poll it for progress and the plan id.
 
-    def work(progress) -> dict:
-        return {"plan_id": create_plan(engine, body.area, name=body.name, rules=rules,
-                                       seed=body.seed, progress=progress)}  # fmt: skip
-
-    job = request.app.state.jobs.submit("plan", work)
-    response.headers["Location"] = f"/api/v1/jobs/{job.id}"
-    return job.as_dict()
+    The area and the rules are checked first: a bad one is a problem now, not a failed job.
+    """
+    return await request.app.state.jobs.submit("plan", body.model_dump(), response)
 
 
-@router.get("/jobs/{job_id}")
-def get_job(job_id: int, request: Request) -> dict:
-    """A background job: status, progress, and its result when done."""
-    job = request.app.state.jobs.get(job_id)
-    if job is None:
-        raise NotFound(f"there is no job {job_id} (jobs live as long as the server)")
-    return job.as_dict()
-
-
-@router.get("/plans")
+@router.get("/plans", response_model=list[PlanListItem])
 async def get_plans(
     db: Db, area: Annotated[str | None, Query(description="Area code.")] = None
 ) -> list[dict]:
@@ -106,7 +94,7 @@ async def get_plans(
     return await db.run(list_plans, area)
 
 
-@router.get("/plans/{plan_id}")
+@router.get("/plans/{plan_id}", response_model=PlanDetail)
 async def get_plan(plan_id: int, db: Db, response: Response) -> dict:
     """A plan with its grids as a GeoJSON FeatureCollection; the ETag is its version."""
     row, grids = await db.run(_plan_and_grids, plan_id)
@@ -122,21 +110,20 @@ def _plan_and_grids(conn: Connection, plan_id: int) -> tuple[dict, dict]:
     return row, json.loads(plan_grids(conn, plan_id).to_json(drop_id=True))
 
 
-@router.get("/plans/{plan_id}/report")
-async def get_report(
-    plan_id: int,
-    db: Db,
-    fresh: Annotated[bool, Query(description="Re-check against today's buildings.")] = False,
-) -> dict:
-    """The plan's report: balance, compactness, barrier share, rules broken and exceptions."""
-    if fresh:
-        report = await run_in_threadpool(validate_stored, db.engine, plan_id)
-    else:
-        report = stored_report(await db.run(plan_row, plan_id))
-    return report.to_dict()
+@router.get("/plans/{plan_id}/report", response_model=Report)
+async def get_report(plan_id: int, db: Db) -> dict:
+    """The plan's report as it was made or last edited: balance, compactness, barrier
+    share, rules broken and exceptions. ``POST`` re-checks it against today's buildings."""
+    return stored_report(await db.run(plan_row, plan_id)).to_dict()
 
 
-@router.get("/plans/{plan_id}/diff")
+@router.post("/plans/{plan_id}/report", status_code=202, response_model=Job)
+async def post_report(plan_id: int, request: Request, response: Response) -> dict:
+    """Re-check the plan against today's buildings (a job); the job's result is the report."""
+    return await request.app.state.jobs.submit("plan_report", {"plan_id": plan_id}, response)
+
+
+@router.get("/plans/{plan_id}/diff", response_model=PlanDiff)
 async def get_diff(
     plan_id: int, db: Db, against: Annotated[int, Query(description="Plan id.")]
 ) -> dict:
@@ -144,7 +131,7 @@ async def get_diff(
     return await db.run(diff_plans, plan_id, against)
 
 
-@router.post("/plans/{plan_id}/publish")
+@router.post("/plans/{plan_id}/publish", response_model=Published)
 def post_publish(
     plan_id: int,
     request: Request,
@@ -181,7 +168,7 @@ def _edit(request: Request, response: Response, plan_id: int, if_match: str | No
 IfMatch = Annotated[str | None, Header(description="The plan's ETag (its version).")]
 
 
-@router.post("/plans/{plan_id}/edits/move")
+@router.post("/plans/{plan_id}/edits/move", response_model=Edited)
 def post_move(plan_id: int, body: MoveEdit, request: Request, response: Response,
               if_match: IfMatch = None) -> dict:  # fmt: skip
     """Move buildings to another grid of the same community."""
@@ -189,7 +176,7 @@ def post_move(plan_id: int, body: MoveEdit, request: Request, response: Response
                  lambda p: move_buildings(p, body.buildings, body.grid))  # fmt: skip
 
 
-@router.post("/plans/{plan_id}/edits/split")
+@router.post("/plans/{plan_id}/edits/split", response_model=Edited)
 def post_split(plan_id: int, body: SplitEdit, request: Request, response: Response,
                if_match: IfMatch = None) -> dict:  # fmt: skip
     """Split a grid along a drawn line, or into two balanced halves."""
@@ -201,7 +188,7 @@ def post_split(plan_id: int, body: SplitEdit, request: Request, response: Respon
                  lambda p: split_grid(p, body.grid, line, crs=crs))  # fmt: skip
 
 
-@router.post("/plans/{plan_id}/edits/merge")
+@router.post("/plans/{plan_id}/edits/merge", response_model=Edited)
 def post_merge(plan_id: int, body: MergeEdit, request: Request, response: Response,
                if_match: IfMatch = None) -> dict:  # fmt: skip
     """Merge two grids of the same community."""

@@ -7,6 +7,8 @@ from typing import Annotated
 from fastapi import APIRouter, Path, Request, Response
 
 from api.dependencies import Db
+from api.schemas.base import body_of
+from api.schemas.tiles import LayerInfo, TileJSON
 from tiles.layers import LAYERS
 from tiles.mvt import etag, render, tile_filters, tile_query, version
 from tiles.tilejson import tilejson
@@ -34,7 +36,7 @@ TILE_PARAMETERS = [
 ]  # fmt: skip
 
 
-@router.get("")
+@router.get("", response_model=dict[str, LayerInfo])
 async def list_layers() -> dict:
     """The layers and their zoom ranges."""
     return {
@@ -43,7 +45,7 @@ async def list_layers() -> dict:
     }
 
 
-@router.get("/{layer}.json")
+@router.get("/{layer}.json", response_model=TileJSON)
 async def get_tilejson(layer: Layer, request: Request, db: Db) -> dict:
     """TileJSON 3.0 for a layer; query parameters are passed on to its tile URLs."""
     tile_query(layer, 0, 0, 0)  # 404 for an unknown layer
@@ -54,6 +56,10 @@ async def get_tilejson(layer: Layer, request: Request, db: Db) -> dict:
 @router.get(
     "/{layer}/{z}/{x}/{y}.mvt",
     response_class=Response,
+    responses={
+        200: body_of(MVT, "The tile."),
+        304: {"description": "Not modified: the ETag sent in If-None-Match still holds."},
+    },
     openapi_extra={"parameters": TILE_PARAMETERS},
 )
 async def get_tile(layer: Layer, z: int, x: int, y: int, request: Request) -> Response:

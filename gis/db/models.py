@@ -7,6 +7,7 @@ are constraints and triggers (see the first migration), not application code.
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +28,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    Uuid,
     func,
     text,
 )
@@ -52,6 +54,7 @@ CAMERA_STATUSES = ("online", "offline", "maintenance")
 INCIDENT_STATUSES = ("reported", "accepted", "dispatched", "resolved", "closed")
 INCIDENT_SOURCES = ("grid_worker", "hotline", "video", "110")
 INCIDENT_URGENCIES = ("low", "normal", "high", "critical")
+JOB_STATUSES = ("queued", "running", "done", "failed", "cancelled")
 
 
 class Base(DeclarativeBase):
@@ -346,8 +349,38 @@ class TileChange(Base):
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
 
 
+class Job(Base):
+    """Long work run by a worker process (gis.jobs): what the API shows of it.
+
+    The queue itself is procrastinate's, in the schema ``procrastinate`` (0009).
+    """
+
+    __tablename__ = "job"
+    __table_args__ = (Index("ix_job_finished_at", "finished_at"),)
+
+    id: Mapped[uuid.UUID] = mapped_column(
+        Uuid, primary_key=True, server_default=text("gen_random_uuid()")
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    owner: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(
+        col.enum_type("job_status", JOB_STATUSES), server_default="queued"
+    )
+    params: Mapped[dict] = mapped_column(JSONB)
+    done: Mapped[int] = mapped_column(Integer, server_default="0")
+    total: Mapped[int | None] = mapped_column(Integer)
+    result: Mapped[dict | None] = mapped_column(JSONB)
+    error: Mapped[dict | None] = mapped_column(JSONB)
+    queue_id: Mapped[int | None] = mapped_column(BigInteger)
+    timeout_s: Mapped[int] = mapped_column(Integer)
+    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
 class HotspotLedger(Base):
-    """The ranked hot places of one saved analysis (see gis.analyses.save_ledger)."""
+    """The ranked hot places of one saved analysis (see gis.hotspots.ledger_store.save_ledger)."""
 
     __tablename__ = "hotspot_ledger"
     __table_args__ = (Index("ix_hotspot_ledger_area_places", "area_code", "places", "id"),)

@@ -1,16 +1,15 @@
 """A space-time cube: incident counts per H3 cell and time step.
 
 Steps are aligned on the end of the window, so the final step is always a whole
-step ending at ``end`` (by default the midnight after the last incident); a first
-step cut short by ``start`` is kept and flagged in ``params["first_step_partial"]``.
-Cells are those of the study area (the ``area`` given, else the incidents' convex
+step ending at ``until`` (by default the midnight after the last incident); a first
+step cut short by ``since`` is kept and flagged in ``params["first_step_partial"]``.
+Cells are those of the study area (the filter's ``area``, else the incidents' convex
 hull) plus every occupied cell, as in :func:`gis.hotspots.aggregate.aggregate_h3`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,9 +18,14 @@ import pandas as pd
 
 from gis.errors import InvalidInput
 from gis.hotspots import h3cells
-from gis.hotspots.aggregate import _resolution, _study_area
-from gis.hotspots.incidents import AreaLike, DataWindow, lonlat, select_incidents
-from gis.hotspots.types import TimeLike
+from gis.hotspots.selection import (
+    DataWindow,
+    IncidentFilter,
+    lonlat,
+    select_incidents,
+    study_area_of,
+)
+from gis.hotspots.study import h3_resolution, study_area
 
 MAX_BINS = 200_000_000
 
@@ -57,14 +61,9 @@ def build_cube(
     *,
     resolution: int | None = None,
     step: str | pd.Timedelta = "7D",
-    area: AreaLike | None = None,
-    categories: Iterable[str] | str | None = None,
-    start: TimeLike | None = None,
-    end: TimeLike | None = None,
-    time_column: str = "reported_at",
-    category_column: str = "category",
+    where: IncidentFilter | None = None,
 ) -> SpaceTimeCube:
-    """Count incidents per H3 cell and time step.
+    """Count incidents per H3 cell and time step of the incidents ``where`` selects.
 
     Examples
     --------
@@ -78,18 +77,16 @@ def build_cube(
     (2, 3, [1, 2])
     """
     width = _step(step)
-    points, window = select_incidents(
-        incidents, categories=categories, start=start, end=end, area=area,
-        time_column=time_column, category_column=category_column,
-    )  # fmt: skip
-    study = _study_area(points, area)
-    res = _resolution(resolution, window.n_incidents, study)
+    where = where or IncidentFilter()
+    points, window = select_incidents(incidents, where)
+    study = study_area(points, study_area_of(where))
+    res = h3_resolution(resolution, window.n_incidents, study)
     edges, partial = _edges(window, width)
     cell_of_point = h3cells.point_cells(*lonlat(points), res)
     cells = np.unique(cell_of_point)
     if study is not None:
         cells = np.union1d(cells, h3cells.area_cells(study, res))
-    times = points[time_column]
+    times = points[where.time_column]
     counts = _count(cells, cell_of_point, times, edges)
     params = {
         "resolution": res, "step": str(width), "n_steps": len(edges) - 1,

@@ -10,29 +10,27 @@ in memory; the incidents need not.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
-import dask
 import geopandas as gpd
 import numpy as np
 import pandas as pd
 import shapely
 
-from gis.crs import CRSError, to_wgs84
-from gis.errors import InvalidInput
+from gis.crs import to_wgs84
+from gis.errors import CRSError, InvalidInput
 from gis.hotspots import h3cells
-from gis.hotspots.aggregate import Aggregation, _area_km2, h3_counts
-from gis.hotspots.incidents import (
-    AreaLike,
+from gis.hotspots.aggregation import Aggregation, h3_counts
+from gis.hotspots.selection import (
     DataWindow,
+    IncidentFilter,
     area_geometry,
-    category_list,
     filter_mask,
     lonlat,
+    study_area_of,
     window_bounds,
 )
-from gis.hotspots.types import TimeLike
+from gis.hotspots.study import area_km2
 
 _SUMMARY_META = pd.DataFrame(
     {
@@ -46,33 +44,26 @@ _SUMMARY_META = pd.DataFrame(
 _COUNT_META = pd.DataFrame({"cell": pd.Series(dtype="int64"), "count": pd.Series(dtype="int64")})
 
 
-def aggregate_h3_dask(
-    ddf: Any,
-    resolution: int | None,
-    *,
-    area: AreaLike | None,
-    categories: Iterable[str] | str | None,
-    start: TimeLike | None,
-    end: TimeLike | None,
-    time_column: str,
-    category_column: str,
-) -> Aggregation:
+def aggregate_h3_dask(ddf: Any, resolution: int | None, where: IncidentFilter) -> Aggregation:
     """:func:`gis.hotspots.aggregate.aggregate_h3` for a ``dask_geopandas.GeoDataFrame``."""
-    _check_meta(ddf, time_column, category_column)
+    import dask  # only with a dask frame: the in-memory paths never load it
+
+    area = study_area_of(where)
+    _check_meta(ddf, where.time_column, where.category_column)
     if resolution is not None:
         h3cells.check_resolution(resolution)
-    meta_times = ddf._meta[time_column]
-    cats = category_list(categories)
-    lo, hi = window_bounds(start, end, meta_times)
+    meta_times = ddf._meta[where.time_column]
+    cats = where.categories
+    lo, hi = window_bounds(where.since, where.until, meta_times)
     study_given = None if area is None else area_geometry(area)
-    select = {"cats": cats, "lo": lo, "hi": hi, "time_column": time_column,
-              "category_column": category_column}  # fmt: skip
+    select = {"cats": cats, "lo": lo, "hi": hi, "time_column": where.time_column,
+              "category_column": where.category_column}  # fmt: skip
     summary = ddf.map_partitions(_summary, select, study_given, meta=_SUMMARY_META)
     if resolution is None:
         (summary_df,) = dask.compute(summary)
         window, hull = _window(summary_df, cats, lo, hi, meta_times, area is not None)
         study = study_given if study_given is not None else hull
-        resolution = h3cells.default_resolution(window.n_incidents, _area_km2(study))
+        resolution = h3cells.default_resolution(window.n_incidents, area_km2(study))
         counts = ddf.map_partitions(_count, select, int(resolution), meta=_COUNT_META)
         (per_cell,) = dask.compute(counts.groupby("cell")["count"].sum())
     else:

@@ -14,7 +14,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,10 +25,9 @@ from gis.errors import InvalidInput
 from gis.hotspots import h3cells
 from gis.hotspots.categories import classify
 from gis.hotspots.cube import SpaceTimeCube, build_cube
-from gis.hotspots.incidents import AreaLike, DataWindow
 from gis.hotspots.mann_kendall import TrendTest, mann_kendall
+from gis.hotspots.selection import DataWindow, IncidentFilter
 from gis.hotspots.significance import fdr_adjust, two_sided_from_z
-from gis.hotspots.types import TimeLike
 from gis.hotspots.weights import from_pairs
 
 CATEGORY_COLORS = {
@@ -132,12 +130,7 @@ def emerging_hotspots(
     fdr: bool = True,
     trend_alpha: float = 0.05,
     persistence: float = 0.9,
-    area: AreaLike | None = None,
-    categories: Iterable[str] | str | None = None,
-    start: TimeLike | None = None,
-    end: TimeLike | None = None,
-    time_column: str = "reported_at",
-    category_column: str = "category",
+    where: IncidentFilter | None = None,
 ) -> EmergingResult:
     """Emerging hot spot analysis of incidents over H3 cells × time steps.
 
@@ -155,6 +148,8 @@ def emerging_hotspots(
         Significance of a Mann–Kendall trend.
     persistence : float
         Share of steps that makes a spot persistent / historical (0.9).
+    where : IncidentFilter, optional
+        The incidents to take; its window ``[since, until)`` bounds the cube's steps.
 
     Examples
     --------
@@ -170,10 +165,7 @@ def emerging_hotspots(
     (10, 1)
     """
     _check(time_lag, alpha, trend_alpha)
-    cube = build_cube(
-        incidents, resolution=resolution, step=step, area=area, categories=categories,
-        start=start, end=end, time_column=time_column, category_column=category_column,
-    )  # fmt: skip
+    cube = build_cube(incidents, resolution=resolution, step=step, where=where)
     if cube.n_steps < 3:
         raise InvalidInput(f"emerging hot spots need at least 3 time steps, got {cube.n_steps}")
     z = space_time_gi(cube, k=k, time_lag=time_lag)

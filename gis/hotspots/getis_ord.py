@@ -25,7 +25,6 @@ normal approximation is optimistic:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -34,10 +33,11 @@ import numpy as np
 
 from gis.errors import InvalidInput
 from gis.hotspots import _crand
-from gis.hotspots.aggregate import Aggregation, aggregate_h3
-from gis.hotspots.incidents import AreaLike, DataWindow
+from gis.hotspots.aggregate import as_aggregation
+from gis.hotspots.aggregation import Aggregation
+from gis.hotspots.selection import DataWindow, IncidentFilter
 from gis.hotspots.significance import bin_labels, confidence_bins, fdr_adjust, two_sided_from_z
-from gis.hotspots.types import PSource, TimeLike
+from gis.hotspots.types import PSource
 from gis.hotspots.weights import SpatialWeights, contiguity
 
 MIN_PLACES = 3
@@ -130,10 +130,7 @@ def getis_ord(
     max_draws: int = 99_999,
     stop_after: int = 20,
     resolution: int | None = None,
-    area: AreaLike | None = None,
-    categories: Iterable[str] | str | None = None,
-    start: TimeLike | None = None,
-    end: TimeLike | None = None,
+    where: IncidentFilter | None = None,
 ) -> GiStarResult:
     """Getis-Ord Gi* hot spots of incident counts.
 
@@ -141,7 +138,7 @@ def getis_ord(
     ----------
     data : Aggregation, GeoDataFrame or dask_geopandas.GeoDataFrame
         Counts per place, or incidents, which are counted per H3 cell first
-        (``resolution``, ``area``, ``categories``, ``start``, ``end`` apply then).
+        (``resolution`` and the filter ``where`` apply then).
     weights : SpatialWeights, optional
         Binary neighbours; by default :func:`~gis.hotspots.weights.contiguity` of order ``k``.
     permutations : int
@@ -157,18 +154,15 @@ def getis_ord(
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from gis.hotspots.aggregate import h3_counts
-    >>> from gis.hotspots.incidents import DataWindow
     >>> import h3.api.numpy_int as h3i
     >>> cells = np.sort(h3i.grid_disk(h3i.latlng_to_cell(28.5, 121.4, 9), 3).astype(np.int64))
-    >>> agg = h3_counts(cells, 9, None, DataWindow(None, None, None, None, None, 0, (0, 0, 0, 0)))
-    >>> agg = Aggregation("h3", agg.ids, np.arange(len(cells)) % 5, agg.params, agg.window)
+    >>> window = DataWindow(None, None, None, None, None, 0, (0, 0, 0, 0))
+    >>> agg = Aggregation("h3", cells, np.arange(len(cells)) % 5, {"resolution": 9}, window)
     >>> result = getis_ord(agg, permutations=99, seed=1)
     >>> result.gi_bin.shape, result.params["permutations"]
     ((37,), 99)
     """
-    agg = _aggregation(data, resolution, area, categories, start, end)
+    agg = as_aggregation(data, resolution, where)
     w = weights if weights is not None else contiguity(agg, k)
     _check(agg, w, permutations, seed, p_source, max_draws, stop_after)
     y = agg.counts.astype(np.float64)
@@ -204,19 +198,6 @@ def getis_ord(
         n_neighbours=w.cardinalities,
         params=params,
     )
-
-
-def _aggregation(
-    data: Any,
-    resolution: int | None,
-    area: AreaLike | None,
-    categories: Iterable[str] | str | None,
-    start: TimeLike | None,
-    end: TimeLike | None,
-) -> Aggregation:
-    if isinstance(data, Aggregation):
-        return data
-    return aggregate_h3(data, resolution, area=area, categories=categories, start=start, end=end)
 
 
 def _check(

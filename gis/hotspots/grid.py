@@ -7,7 +7,6 @@ those whose centre lies in the study area, as for H3 cells.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Any
 
 import geopandas as gpd
@@ -16,27 +15,24 @@ import pyproj
 import shapely
 
 from gis.errors import InvalidInput
-from gis.hotspots.aggregate import Aggregation, _study_area, metric_crs
-from gis.hotspots.incidents import AreaLike, select_incidents
-from gis.hotspots.types import TimeLike
+from gis.hotspots.aggregation import Aggregation
+from gis.hotspots.selection import IncidentFilter, select_incidents, study_area_of
+from gis.hotspots.study import metric_crs, study_area
 
 
 def aggregate_grid(
     incidents: gpd.GeoDataFrame,
     cell_size: float = 250.0,
     *,
-    area: AreaLike | None = None,
     crs: pyproj.CRS | str | int | None = None,
-    categories: Iterable[str] | str | None = None,
-    start: TimeLike | None = None,
-    end: TimeLike | None = None,
-    time_column: str = "reported_at",
-    category_column: str = "category",
+    where: IncidentFilter | None = None,
 ) -> Aggregation:
     """Count incidents per square cell of ``cell_size`` metres in a metric CRS.
 
     The grid is aligned on multiples of ``cell_size`` in ``crs`` (by default the
     local metric CRS of the incidents), so two runs over the same city share cells.
+    ``where`` selects the incidents and gives the study area, as for
+    :func:`gis.hotspots.aggregate.aggregate_h3`.
 
     Examples
     --------
@@ -48,11 +44,9 @@ def aggregate_grid(
     2
     """
     _check_cell_size(cell_size)
-    points, window = select_incidents(
-        incidents, categories=categories, start=start, end=end, area=area,
-        time_column=time_column, category_column=category_column,
-    )  # fmt: skip
-    study = _study_area(points, area)
+    where = where or IncidentFilter()
+    points, window = select_incidents(incidents, where)
+    study = study_area(points, study_area_of(where))
     metric = metric_crs(crs, tuple(points.total_bounds))
     xy = points.geometry.to_crs(metric).get_coordinates().to_numpy()
     extent = xy if study is None else _study_xy(study, metric)

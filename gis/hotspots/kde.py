@@ -19,19 +19,30 @@ Gaussian kernel it is the standard deviation (as in Silverman's rule).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import geopandas as gpd
 import numpy as np
 import pyproj
+import shapely
 from affine import Affine
+from rasterio.features import geometry_mask
 from scipy import ndimage, signal
 
 from gis.errors import InvalidInput
-from gis.hotspots.aggregate import metric_crs
-from gis.hotspots.incidents import AreaLike, DataWindow, area_geometry, lonlat, select_incidents
-from gis.hotspots.types import Colormap, Kernel, TimeLike
+from gis.hotspots import density_polygons, raster
+from gis.hotspots.selection import (
+    AreaLike,
+    DataWindow,
+    IncidentFilter,
+    area_geometry,
+    lonlat,
+    select_incidents,
+    study_area_of,
+)
+from gis.hotspots.study import metric_crs
+from gis.hotspots.types import Colormap, Kernel
 
 MAX_CELLS = 50_000_000
 
@@ -73,25 +84,34 @@ class DensitySurface:
         """Cell edge in metres."""
         return float(self.transform.a)
 
-    def to_cog(self, path: str, **kwargs: Any) -> str:
-        """Write a Cloud-Optimized GeoTIFF (see :func:`gis.hotspots.raster.write_cog`)."""
-        from gis.hotspots.raster import write_cog
+    @property
+    def display_max(self) -> float:
+        """Top of the colour ramp, the same for every window of the surface."""
+        return raster.default_vmax(self)
 
-        return write_cog(self, path, **kwargs)
+    def to_cog(self, path: str, *, compress: str = "deflate") -> str:
+        """Write a Cloud-Optimized GeoTIFF (see :func:`gis.hotspots.raster.write_cog`),
+        the parameters and data window as its tags."""
+        tags = {k: str(v) for k, v in self.params.items()}
+        tags.update({f"window_{k}": str(v) for k, v in self.window.as_dict().items()})
+        return raster.write_cog(self.values, self.transform, self.crs, path, tags=tags,
+                                compress=compress)  # fmt: skip
 
-    def render_rgba(self, window: Any = None, **kwargs: Any) -> np.ndarray:
-        """Colour-mapped RGBA array of a window (see :func:`gis.hotspots.raster.render_rgba`)."""
-        from gis.hotspots.raster import render_rgba
+    def render_rgba(
+        self, window: Any = None, *, vmax: float | None = None, colormap: Colormap = "ylorrd"
+    ) -> np.ndarray:
+        """Colour-mapped RGBA array of a window (see :func:`gis.hotspots.raster.render_rgba`);
+        ``vmax`` defaults to :attr:`display_max`, so the windows of a surface match."""
+        top = self.display_max if vmax is None else vmax
+        return raster.render_rgba(self.values, window, vmax=top, colormap=colormap)
 
-        return render_rgba(self, window, **kwargs)
-
-    def hotspot_polygons(self, top_percent: float = 5.0) -> Any:
+    def hotspot_polygons(self, top_percent: float = 5.0) -> gpd.GeoDataFrame:
         """Polygons of the densest ``top_percent`` % (:mod:`gis.hotspots.density_polygons`)."""
-        from gis.hotspots.density_polygons import hotspot_polygons
+        return density_polygons.hotspot_polygons(
+            self.values, self.counts, self.transform, self.crs, top_percent
+        )
 
-        return hotspot_polygons(self, top_percent)
-
-    def to_geodataframe(self, top_percent: float = 5.0) -> Any:
+    def to_geodataframe(self, top_percent: float = 5.0) -> gpd.GeoDataFrame:
         """The hotspot polygons of the densest ``top_percent`` %, in EPSG:4326."""
         return self.hotspot_polygons(top_percent)
 
@@ -100,9 +120,10 @@ class DensitySurface:
     ) -> Any:
         """A self-contained Leaflet map: the surface as an image, hotspot outlines on top."""
         from gis.hotspots.maps import image_map
-        from gis.hotspots.raster import web_mercator_rgba
 
-        rgba, bounds = web_mercator_rgba(self, colormap=colormap)
+        rgba, bounds = raster.web_mercator_rgba(
+            self.values, self.transform, self.crs, vmax=self.display_max, colormap=colormap
+        )
         return image_map(rgba, bounds, polygons=self.hotspot_polygons(top_percent), **kw)
 
 
@@ -112,13 +133,8 @@ def kernel_density(
     cell_size: float = 20.0,
     bandwidth: float | None = None,
     kernel: Kernel = "quartic",
-    area: AreaLike | None = None,
     crs: pyproj.CRS | str | int | None = None,
-    categories: Iterable[str] | str | None = None,
-    start: TimeLike | None = None,
-    end: TimeLike | None = None,
-    time_column: str = "reported_at",
-    category_column: str = "category",
+    where: IncidentFilter | None = None,
 ) -> DensitySurface:
     """Kernel density surface of incidents.
 
@@ -129,11 +145,12 @@ def kernel_density(
     bandwidth : float, optional
         Metres; by default the rule in this module's docstring.
     kernel : {"quartic", "gaussian"}
-    area : polygons, optional
-        Study area: the raster covers its bounds and is NaN outside it. Without
-        it the raster covers the incidents' bounds widened by the bandwidth.
     crs : optional
         Metric CRS of the raster; by default the local one (:func:`gis.crs.local_metric_crs`).
+    where : IncidentFilter, optional
+        The incidents to take. With a study area (``where.area``) the raster covers
+        its bounds and is NaN outside it; without, the incidents' bounds widened by
+        the bandwidth.
 
     Examples
     --------
@@ -146,10 +163,9 @@ def kernel_density(
     3.0
     """
     _check_params(cell_size, bandwidth, kernel)
-    points, window = select_incidents(
-        incidents, categories=categories, start=start, end=end, area=area,
-        time_column=time_column, category_column=category_column,
-    )  # fmt: skip
+    where = where or IncidentFilter()
+    area = study_area_of(where)
+    points, window = select_incidents(incidents, where)
     metric = metric_crs(crs, window.bounds)
     x, y = _project(points, metric)
     h = float(bandwidth) if bandwidth is not None else bandwidth_rule(x, y, cell_size)
@@ -162,7 +178,7 @@ def kernel_density(
         "cell_size": float(cell_size), "bandwidth": h, "kernel": kernel,
         "bandwidth_rule": "given" if bandwidth is not None else "silverman-2d",
         "crs": metric.to_string(), "units": "incidents per km²", "shape": list(shape),
-        "display_max": _display_max(values),
+        "display_max": raster.display_max(values),
     }  # fmt: skip
     return DensitySurface(values, counts, transform, metric, h, params, window)
 
@@ -191,11 +207,6 @@ def bandwidth_rule(x: np.ndarray, y: np.ndarray, cell_size: float = 0.0) -> floa
     return max(0.9 * spread * n**-0.2, float(cell_size))
 
 
-def _display_max(values: np.ndarray) -> float:
-    positive = values[np.isfinite(values) & (values > 0)]
-    return float(np.percentile(positive, 99.5)) if positive.size else 1.0
-
-
 def _check_params(cell_size: float, bandwidth: float | None, kernel: str) -> None:
     if not (np.isfinite(cell_size) and cell_size > 0):
         raise InvalidInput(f"cell_size must be a positive number of metres, not {cell_size!r}")
@@ -213,8 +224,6 @@ def _project(points: Any, metric: pyproj.CRS) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _study_in(area: AreaLike, metric: pyproj.CRS) -> Any:
-    import shapely
-
     transformer = pyproj.Transformer.from_crs(4326, metric, always_xy=True)
     return shapely.transform(
         area_geometry(area), lambda xy: np.column_stack(transformer.transform(xy[:, 0], xy[:, 1]))
@@ -266,8 +275,6 @@ def _smooth(counts: np.ndarray, h_cells: float, kernel: Kernel) -> np.ndarray:
 def _mask(values: np.ndarray, study: Any, transform: Affine) -> np.ndarray:
     if study is None:
         return values
-    from rasterio.features import geometry_mask
-
     outside = geometry_mask([study], out_shape=values.shape, transform=transform, all_touched=True)
     values[outside] = np.nan
     return values

@@ -17,7 +17,7 @@ work grows with the number of close pairs, not with n².
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,8 +31,7 @@ from scipy.spatial import cKDTree
 
 from gis.crs import local_metric_crs
 from gis.errors import InvalidInput
-from gis.hotspots.incidents import AreaLike, DataWindow, lonlat, select_incidents
-from gis.hotspots.types import TimeLike
+from gis.hotspots.selection import DataWindow, IncidentFilter, lonlat, select_incidents
 
 MAX_PAIRS = 50_000_000
 _CHUNK = 32
@@ -109,14 +108,9 @@ def knox_test(
     time_edges: Sequence[float] = (0, 7, 14, 21, 28),
     permutations: int = 999,
     seed: int = 0,
-    area: AreaLike | None = None,
-    categories: Iterable[str] | str | None = None,
-    start: TimeLike | None = None,
-    end: TimeLike | None = None,
-    time_column: str = "reported_at",
-    category_column: str = "category",
+    where: IncidentFilter | None = None,
 ) -> KnoxResult:
-    """Knox near-repeat test of incidents (metres, days).
+    """Knox near-repeat test of the incidents ``where`` selects (metres, days).
 
     Examples
     --------
@@ -132,12 +126,10 @@ def knox_test(
     s_edges, t_edges = _edges(space_edges, "space"), _edges(time_edges, "time")
     if not 1 <= int(permutations) <= 99_999:
         raise InvalidInput(f"permutations must be 1..99999, not {permutations}")
-    points, window = select_incidents(
-        incidents, categories=categories, start=start, end=end, area=area,
-        time_column=time_column, category_column=category_column, min_count=2,
-    )  # fmt: skip
+    where = where or IncidentFilter()
+    points, window = select_incidents(incidents, where, min_count=2)
     lon, lat = lonlat(points)
-    days = _days(points[time_column])
+    days = _days(points[where.time_column])
     pairs, cell = _close_pairs(lon, lat, days, s_edges, t_edges)
     shape = (len(s_edges) - 1, len(t_edges))
     observed = np.bincount(cell, minlength=shape[0] * shape[1])

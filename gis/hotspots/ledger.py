@@ -18,7 +18,7 @@ import pandas as pd
 from gis.errors import InvalidInput
 from gis.hotspots.emerging import EmergingResult
 from gis.hotspots.getis_ord import GiStarResult
-from gis.hotspots.incidents import DataWindow
+from gis.hotspots.selection import DataWindow
 from gis.hotspots.significance import bin_labels
 
 Status = Literal["new", "still hot", "cooled"]
@@ -56,10 +56,8 @@ def build_ledger(
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from gis.hotspots.aggregate import h3_counts
+    >>> from gis.hotspots.aggregation import h3_counts
     >>> from gis.hotspots.getis_ord import getis_ord
-    >>> from gis.hotspots.incidents import DataWindow
     >>> import h3.api.numpy_int as h3i
     >>> cells = np.sort(h3i.grid_disk(h3i.latlng_to_cell(28.5, 121.4, 9), 4).astype(np.int64))
     >>> win = DataWindow(None, None, None, None, None, 0, (0, 0, 0, 0))

@@ -8,7 +8,6 @@ construction; this module adds the cluster labels, FDR control and provenance.
 from __future__ import annotations
 
 import warnings
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,11 +15,10 @@ import geopandas as gpd
 import numpy as np
 
 from gis.errors import InvalidInput
-from gis.hotspots.aggregate import Aggregation
-from gis.hotspots.getis_ord import _aggregation
-from gis.hotspots.incidents import AreaLike, DataWindow
+from gis.hotspots.aggregate import as_aggregation
+from gis.hotspots.aggregation import Aggregation
+from gis.hotspots.selection import DataWindow, IncidentFilter
 from gis.hotspots.significance import fdr_adjust
-from gis.hotspots.types import TimeLike
 from gis.hotspots.weights import SpatialWeights, contiguity
 
 QUADRANTS = {1: "HH", 2: "LH", 3: "LL", 4: "HL"}
@@ -103,10 +101,7 @@ def local_moran(
     alpha: float = 0.05,
     fdr: bool = False,
     resolution: int | None = None,
-    area: AreaLike | None = None,
-    categories: Iterable[str] | str | None = None,
-    start: TimeLike | None = None,
-    end: TimeLike | None = None,
+    where: IncidentFilter | None = None,
 ) -> LocalMoranResult:
     """Local Moran's I of incident counts, with HH/LL/HL/LH clusters.
 
@@ -116,17 +111,14 @@ def local_moran(
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from gis.hotspots.aggregate import h3_counts
-    >>> from gis.hotspots.incidents import DataWindow
     >>> import h3.api.numpy_int as h3i
     >>> cells = np.sort(h3i.grid_disk(h3i.latlng_to_cell(28.5, 121.4, 9), 3).astype(np.int64))
-    >>> agg = h3_counts(cells, 9, None, DataWindow(None, None, None, None, None, 0, (0, 0, 0, 0)))
-    >>> agg = Aggregation("h3", agg.ids, np.arange(len(cells)) % 4, agg.params, agg.window)
+    >>> window = DataWindow(None, None, None, None, None, 0, (0, 0, 0, 0))
+    >>> agg = Aggregation("h3", cells, np.arange(len(cells)) % 4, {"resolution": 9}, window)
     >>> local_moran(agg, permutations=99, seed=1).cluster.shape
     (37,)
     """
-    agg = _aggregation(data, resolution, area, categories, start, end)
+    agg = as_aggregation(data, resolution, where)
     w = weights if weights is not None else contiguity(agg, k)
     _check(agg, w, permutations, alpha)
     lisa = _esda(agg.counts.astype(np.float64), w, int(permutations), int(seed))

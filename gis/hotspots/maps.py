@@ -6,6 +6,9 @@ Leaflet 1.9.4's JavaScript and CSS (its icons as data URIs) from the
 ``django-js-lib-leaflet`` wheel, a dependency-free package that ships Leaflet's
 ``dist`` files as package data; the map layers used here need nothing else. Only a
 basemap given as ``tiles=`` (e.g. an intranet tile server) is fetched at view time.
+
+The results import this module inside their ``to_folium()`` methods: folium is
+heavy, and only a map needs it (nothing here imports a result, so no cycle).
 """
 
 from __future__ import annotations

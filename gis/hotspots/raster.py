@@ -1,15 +1,19 @@
 """Density rasters out: Cloud-Optimized GeoTIFF, colour-mapped RGBA windows, Web Mercator.
 
-The PNG map tiles are the tile server's job; :func:`render_rgba` and
-:func:`colorize` give it the colour mapping for any window it reads.
+The functions take a raster's values, its transform (pixel to CRS coordinates,
+north up) and its CRS, not a :class:`~gis.hotspots.kde.DensitySurface`, whose
+methods call them. The PNG map tiles are the tile server's job; :func:`render_rgba`
+and :func:`colorize` give it the colour mapping for any window it reads.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 import numpy as np
+import pyproj
 import rasterio
+from affine import Affine
 from rasterio.warp import Resampling, calculate_default_transform, reproject
 from rasterio.windows import Window
 
@@ -17,39 +21,50 @@ from gis.errors import InvalidInput
 from gis.hotspots.colors import lut
 from gis.hotspots.types import Colormap
 
-if TYPE_CHECKING:
-    from gis.hotspots.kde import DensitySurface
+
+class Surface(Protocol):
+    """What :func:`default_vmax` reads: the values and the parameters of a surface."""
+
+    @property
+    def values(self) -> np.ndarray: ...
+
+    @property
+    def params(self) -> dict[str, Any]: ...
 
 
-def write_cog(surface: DensitySurface, path: str, *, compress: str = "deflate") -> str:
-    """Write ``surface`` as a float32 Cloud-Optimized GeoTIFF; returns ``path``.
+def write_cog(
+    values: np.ndarray,
+    transform: Affine,
+    crs: pyproj.CRS,
+    path: str,
+    *,
+    tags: dict[str, str] | None = None,
+    compress: str = "deflate",
+) -> str:
+    """Write ``values`` as a float32 Cloud-Optimized GeoTIFF; returns ``path``.
 
-    Tiles of 512², internal overviews, NaN as nodata; the surface's parameters and
-    data window are stored as GDAL metadata tags.
+    Tiles of 512², internal overviews, NaN as nodata; ``tags`` (a surface's
+    parameters and data window) are stored as GDAL metadata tags.
 
     Examples
     --------
-    >>> import geopandas as gpd, pandas as pd, tempfile, os
-    >>> from gis.hotspots.kde import kernel_density
-    >>> pts = gpd.GeoDataFrame({"category": ["theft"] * 2,
-    ...     "reported_at": pd.Timestamp("2026-01-01", tz="Asia/Shanghai")},
-    ...     geometry=gpd.points_from_xy([121.40, 121.41], [28.5, 28.51]), crs=4326)
+    >>> import tempfile, os
+    >>> grid = Affine(20.0, 0.0, 500_000.0, 0.0, -20.0, 3_160_000.0)
     >>> path = os.path.join(tempfile.mkdtemp(), "kde.tif")
-    >>> with rasterio.open(write_cog(kernel_density(pts, cell_size=50, bandwidth=300), path)) as d:
-    ...     d.driver, d.dtypes[0]
-    ('GTiff', 'float32')
+    >>> values = np.ones((4, 4), dtype=np.float32)
+    >>> with rasterio.open(write_cog(values, grid, pyproj.CRS(32651), path, tags={"k": "v"})) as d:
+    ...     d.driver, d.dtypes[0], d.tags()["k"]
+    ('GTiff', 'float32', 'v')
     """
-    rows, cols = surface.values.shape
+    rows, cols = values.shape
     profile = {
         "driver": "COG", "height": rows, "width": cols, "count": 1, "dtype": "float32",
-        "crs": surface.crs.to_wkt(), "transform": surface.transform, "nodata": np.nan,
+        "crs": crs.to_wkt(), "transform": transform, "nodata": np.nan,
         "compress": compress, "blocksize": 512, "overview_resampling": "average",
     }  # fmt: skip
-    tags = {k: str(v) for k, v in surface.params.items()}
-    tags.update({f"window_{k}": str(v) for k, v in surface.window.as_dict().items()})
     with rasterio.open(path, "w", **profile) as dst:
-        dst.write(surface.values, 1)
-        dst.update_tags(**tags)
+        dst.write(values, 1)
+        dst.update_tags(**(tags or {}))
     return path
 
 
@@ -80,36 +95,45 @@ def colorize(
     return rgba
 
 
-def default_vmax(surface: DensitySurface) -> float:
-    """The 99.5th percentile of the positive densities: a stable top for the colour ramp."""
-    params = getattr(surface, "params", {})
-    if "display_max" in params:
-        return float(params["display_max"])
-    positive = surface.values[np.isfinite(surface.values) & (surface.values > 0)]
+def display_max(values: np.ndarray) -> float:
+    """The 99.5th percentile of the positive values: a stable top for the colour ramp.
+
+    Examples
+    --------
+    >>> display_max(np.array([[0.0, np.nan], [2.0, 2.0]]))
+    2.0
+    """
+    positive = values[np.isfinite(values) & (values > 0)]
     return float(np.percentile(positive, 99.5)) if positive.size else 1.0
 
 
+def default_vmax(surface: Surface) -> float:
+    """The top of a surface's colour ramp: ``params["display_max"]``, else :func:`display_max`."""
+    params = getattr(surface, "params", {})
+    if "display_max" in params:
+        return float(params["display_max"])
+    return display_max(surface.values)
+
+
 def render_rgba(
-    surface: DensitySurface,
+    values: np.ndarray,
     window: Window | tuple[int, int, int, int] | None = None,
     *,
     vmax: float | None = None,
     colormap: Colormap = "ylorrd",
 ) -> np.ndarray:
-    """Colour-mapped RGBA array (rows, cols, 4) of a pixel window of the surface.
+    """Colour-mapped RGBA array (rows, cols, 4) of a pixel window of a raster.
 
     ``window`` is a ``rasterio.windows.Window`` or ``(row_off, col_off, height,
     width)``; parts outside the raster are transparent. ``vmax`` defaults to
-    :func:`default_vmax` of the whole surface, so windows of one surface match.
+    :func:`display_max` of the whole raster, so windows of one raster match.
 
     Examples
     --------
-    >>> from types import SimpleNamespace
-    >>> s = SimpleNamespace(values=np.arange(16, dtype=np.float32).reshape(4, 4))
-    >>> render_rgba(s, (2, 2, 4, 4), vmax=15.0).shape
+    >>> values = np.arange(16, dtype=np.float32).reshape(4, 4)
+    >>> render_rgba(values, (2, 2, 4, 4), vmax=15.0).shape
     (4, 4, 4)
     """
-    values = surface.values
     if window is None:
         part = values
     else:
@@ -119,33 +143,40 @@ def render_rgba(
             else Window(window[1], window[0], window[3], window[2])
         )
         part = _read_window(values, win)
-    top = default_vmax(surface) if vmax is None else vmax
+    top = display_max(values) if vmax is None else vmax
     return colorize(part, vmax=top, colormap=colormap)
 
 
 def web_mercator_rgba(
-    surface: DensitySurface, *, colormap: Colormap = "ylorrd"
+    values: np.ndarray,
+    transform: Affine,
+    crs: pyproj.CRS,
+    *,
+    vmax: float | None = None,
+    colormap: Colormap = "ylorrd",
 ) -> tuple[np.ndarray, tuple[float, float, float, float]]:
-    """The surface warped to EPSG:3857 and colour-mapped, with its lon/lat bounds."""
-    rows, cols = surface.values.shape
-    left, top = _corner(surface.transform, 0, 0)
-    right, bottom = _corner(surface.transform, cols, rows)
+    """The raster warped to EPSG:3857 and colour-mapped, with its lon/lat bounds.
+
+    ``vmax`` defaults to :func:`display_max` of ``values``.
+    """
+    rows, cols = values.shape
+    left, top = _corner(transform, 0, 0)
+    right, bottom = _corner(transform, cols, rows)
     dst_t, width, height = calculate_default_transform(
-        surface.crs.to_wkt(), "EPSG:3857", cols, rows, left, bottom, right, top
+        crs.to_wkt(), "EPSG:3857", cols, rows, left, bottom, right, top
     )
     out = np.full((height, width), np.nan, dtype=np.float32)
     reproject(
-        surface.values, out, src_transform=surface.transform, src_crs=surface.crs.to_wkt(),
+        values, out, src_transform=transform, src_crs=crs.to_wkt(),
         dst_transform=dst_t, dst_crs="EPSG:3857", resampling=Resampling.bilinear,
         src_nodata=np.nan, dst_nodata=np.nan,
     )  # fmt: skip
-    from pyproj import Transformer
-
-    to_ll = Transformer.from_crs(3857, 4326, always_xy=True)
+    to_ll = pyproj.Transformer.from_crs(3857, 4326, always_xy=True)
     x0, y1 = _corner(dst_t, 0, 0)
     x1, y0 = _corner(dst_t, width, height)
     (lon0, lon1), (lat0, lat1) = to_ll.transform([x0, x1], [y0, y1])
-    return colorize(out, vmax=default_vmax(surface), colormap=colormap), (lon0, lat0, lon1, lat1)
+    top_value = display_max(values) if vmax is None else vmax
+    return colorize(out, vmax=top_value, colormap=colormap), (lon0, lat0, lon1, lat1)
 
 
 def _corner(t: Any, col: float, row: float) -> tuple[float, float]:

@@ -1,38 +1,28 @@
-"""Run a hotspot analysis by name, describe what it found, write it out, keep its ledger.
+"""Run a hotspot analysis by name, describe what it found, write it out.
 
 The CLI (`wangge hotspots`) and the API (`POST /api/v1/analyses/hotspots`) both
 come through here, so a method means the same thing wherever it is asked for.
+Reading the incidents is :mod:`gis.hotspots.source`, keeping the ledger
+:mod:`gis.hotspots.ledger_store`.
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
 import geopandas as gpd
-import h3
 import numpy as np
 import pandas as pd
-from sqlalchemy import Connection, Engine, text
 
 from gis.errors import InvalidInput
-from gis.hotspots import (
-    DensitySurface,
-    EmergingResult,
-    GiStarResult,
-    KnoxResult,
-    LocalMoranResult,
-    build_ledger,
-    compare_ledgers,
-    emerging_hotspots,
-    getis_ord,
-    kernel_density,
-    knox_test,
-    local_moran,
-)
-from gis.hotspots.ledger import Ledger
+from gis.hotspots.emerging import EmergingResult, emerging_hotspots
+from gis.hotspots.getis_ord import GiStarResult, getis_ord
+from gis.hotspots.kde import DensitySurface, kernel_density
+from gis.hotspots.knox import KnoxResult, knox_test
+from gis.hotspots.local_moran import LocalMoranResult, local_moran
+from gis.hotspots.selection import IncidentFilter
 
 Method = Literal["gi", "lisa", "kde", "emerging", "knox"]
 METHODS: tuple[str, ...] = ("gi", "lisa", "kde", "emerging", "knox")
@@ -41,12 +31,19 @@ Result = GiStarResult | LocalMoranResult | DensitySurface | EmergingResult | Kno
 
 @dataclass(frozen=True)
 class HotspotRequest:
-    """What to analyse and how; None means the method's documented default."""
+    """What to analyse and how; None means the method's documented default.
+
+    ``where`` selects the incidents in memory (categories, time window, columns);
+    the database side of the filter (an area code) is applied when they are read.
+
+    Examples
+    --------
+    >>> HotspotRequest("kde", where=IncidentFilter(categories="theft")).where.categories
+    ('theft',)
+    """
 
     method: Method
-    categories: tuple[str, ...] | None = None
-    since: str | None = None
-    until: str | None = None
+    where: IncidentFilter = field(default_factory=IncidentFilter)
     resolution: int | None = None
     permutations: int = 999
     seed: int = 0
@@ -63,19 +60,19 @@ class HotspotRequest:
 
 def run(incidents: gpd.GeoDataFrame, request: HotspotRequest) -> Result:
     """Run ``request.method`` on ``incidents`` (points with reported_at and category)."""
-    window = {"categories": request.categories, "start": request.since, "end": request.until}
     r = request
     if r.method == "gi":
         return getis_ord(incidents, resolution=r.resolution, permutations=r.permutations,
-                         seed=r.seed, **window)  # fmt: skip
+                         seed=r.seed, where=r.where)  # fmt: skip
     if r.method == "lisa":
         return local_moran(incidents, resolution=r.resolution, permutations=r.permutations,
-                           seed=r.seed, **window)  # fmt: skip
+                           seed=r.seed, where=r.where)  # fmt: skip
     if r.method == "kde":
-        return kernel_density(incidents, cell_size=r.cell_size, bandwidth=r.bandwidth, **window)
+        return kernel_density(incidents, cell_size=r.cell_size, bandwidth=r.bandwidth,
+                              where=r.where)  # fmt: skip
     if r.method == "emerging":
-        return emerging_hotspots(incidents, resolution=r.resolution, step=r.step, **window)
-    return knox_test(incidents, permutations=r.permutations, seed=r.seed, **window)
+        return emerging_hotspots(incidents, resolution=r.resolution, step=r.step, where=r.where)
+    return knox_test(incidents, permutations=r.permutations, seed=r.seed, where=r.where)
 
 
 def features(result: Result, request: HotspotRequest) -> gpd.GeoDataFrame:
@@ -118,7 +115,15 @@ def summary(result: Result, request: HotspotRequest) -> str:
 
 
 def check_output(out: Path, method: str) -> None:
-    """Refuse an output the method cannot write, before any work is done."""
+    """Refuse an output the method cannot write, before any work is done.
+
+    Examples
+    --------
+    >>> check_output(Path("gi.tif"), "gi")
+    Traceback (most recent call last):
+      ...
+    gis.errors.InvalidInput: GeoTIFF output is for --method kde; use .geojson or .gpkg
+    """
     suffix = out.suffix.lower()
     if suffix not in (".geojson", ".gpkg", ".tif", ".tiff"):
         raise InvalidInput(f"unknown output type {suffix!r}: use .geojson, .gpkg or .tif")
@@ -139,78 +144,14 @@ def write(result: Result, request: HotspotRequest, out: Path) -> Path:
     return out
 
 
-# -- ledgers -------------------------------------------------------------------------
-
-
-def save_ledger(engine: Engine, area: str, result: Result) -> pd.DataFrame:
-    """Keep the ranked hot places of ``result`` and compare them with the last ledger
-    of the same area and places: each place comes back "new", "still hot" or "cooled"."""
-    if not isinstance(result, GiStarResult | EmergingResult):
-        raise InvalidInput("a ledger follows Gi* or emerging hot spots, not this method")
-    ledger = build_ledger(result)
-    with engine.begin() as conn:
-        ledger = replace(ledger, entries=_with_names(conn, ledger))
-        previous = conn.execute(
-            text(
-                "SELECT entries FROM hotspot_ledger WHERE area_code = :area AND places = :places "
-                "ORDER BY id DESC LIMIT 1"
-            ),
-            {"area": area, "places": ledger.places},
-        ).scalar()
-        conn.execute(
-            text(
-                "INSERT INTO hotspot_ledger (area_code, places, params, entries) "
-                "VALUES (:area, :places, CAST(:params AS jsonb), CAST(:entries AS jsonb))"
-            ),
-            {"area": area, "places": ledger.places, "params": json.dumps(plain(ledger.params)),
-             "entries": ledger.entries.to_json(orient="records")},
-        )  # fmt: skip
-    if previous is None:
-        frame = ledger.to_frame()
-        frame["status"] = "new"
-        return frame
-    before = Ledger(ledger.places, pd.DataFrame(previous), {}, ledger.window)
-    described = pd.concat([ledger.entries, before.entries]).drop_duplicates("place")
-    details = described.reindex(columns=["place", *PLACE_DETAILS])
-    return compare_ledgers(before, ledger).merge(details, on="place", how="left")
-
-
-PLACE_DETAILS = ["trend", "community_code", "community_name", "grid_code"]
-_NAMES = """
-SELECT c.code AS community_code, c.name AS community_name, g.code AS grid_code
-FROM unnest(CAST(:lons AS float8[]), CAST(:lats AS float8[])) WITH ORDINALITY AS p(lon, lat, n)
-LEFT JOIN LATERAL (
-    SELECT a.code, a.name FROM area a
-    WHERE a.level = 'community'
-      AND ST_Intersects(a.geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326))
-    ORDER BY a.code LIMIT 1
-) c ON true
-LEFT JOIN LATERAL (
-    SELECT g.code FROM grid g JOIN grid_plan pl ON pl.id = g.plan_id AND pl.status = 'published'
-    WHERE ST_Intersects(g.geom, ST_SetSRID(ST_MakePoint(p.lon, p.lat), 4326))
-    ORDER BY g.code LIMIT 1
-) g ON true
-ORDER BY p.n
-"""
-
-
-def _with_names(conn: Connection, ledger: Ledger) -> pd.DataFrame:
-    """The ledger's entries with the community and published grid at each place's centre,
-    the names a patrol plan is written in."""
-    entries = ledger.entries.reset_index(drop=True)
-    if entries.empty or not ledger.places.startswith("h3"):
-        return entries.assign(community_code=None, community_name=None, grid_code=None)
-    centres = [h3.cell_to_latlng(str(cell)) for cell in entries["place"]]  # a few hundred
-    names = pd.read_sql(
-        text(_NAMES),
-        conn,
-        params={"lats": [c[0] for c in centres], "lons": [c[1] for c in centres]},
-    )
-    return pd.concat([entries, names], axis=1)
-
-
 def plain(value: Any) -> Any:
-    """JSON-safe copy of analysis parameters (numpy scalars, tuples, timestamps)."""
+    """JSON-safe copy of analysis parameters (numpy scalars, tuples, timestamps).
+
+    Examples
+    --------
+    >>> plain({"seed": np.int64(3), "edges": (0, 7), "at": pd.Timestamp("2026-01-01")})
+    {'seed': 3, 'edges': [0, 7], 'at': '2026-01-01T00:00:00'}
+    """
     if isinstance(value, dict):
         return {str(k): plain(v) for k, v in value.items()}
     if isinstance(value, list | tuple):

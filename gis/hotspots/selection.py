@@ -1,7 +1,8 @@
-"""Checking and selecting incidents: CRS, geometry, time column, category and time window.
+"""Which incidents an analysis takes (:class:`IncidentFilter`), checked and selected in memory.
 
 Every analysis starts here, so a bad input fails the same way everywhere, with a
 message that says what is wrong and where (an :class:`~gis.errors.InvalidInput`).
+The same filter selects incidents in the database (:mod:`gis.hotspots.source`).
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from gis.crs import CRSError, to_wgs84
-from gis.errors import InvalidInput
+from gis.crs import to_wgs84
+from gis.errors import CRSError, InvalidInput
 from gis.hotspots.types import TimeLike
 
 AreaLike = gpd.GeoDataFrame | gpd.GeoSeries | BaseGeometry
@@ -24,11 +25,51 @@ AreaLike = gpd.GeoDataFrame | gpd.GeoSeries | BaseGeometry
 
 
 @dataclass(frozen=True)
+class IncidentFilter:
+    """Which incidents to take: one area, some categories, a time window, the columns.
+
+    Every hotspot analysis and :func:`~gis.hotspots.source.read_incidents` take one
+    (``where=``); the default takes every incident.
+
+    Attributes
+    ----------
+    area : str, polygons or shapely geometry, optional
+        For :func:`~gis.hotspots.source.read_incidents`, an area code (a district,
+        street or community: the incidents under it). For an analysis, the study
+        area as polygons: a point outside it is an error (clip the data first), and
+        places in it with no incident count as zeros.
+    categories : tuple of str, optional
+        Keep only these; a single string or any iterable is accepted, kept sorted.
+    since, until : str, datetime or Timestamp, optional
+        The half-open window ``[since, until)``; naive times take the data's zone.
+    time_column, category_column : str
+        The incidents frame's time and category columns.
+
+    Examples
+    --------
+    >>> where = IncidentFilter(categories=["theft", "fire", "theft"], since="2026-01-01")
+    >>> where.categories, where.until
+    (('fire', 'theft'), None)
+    """
+
+    area: str | AreaLike | None = None
+    categories: Iterable[str] | str | None = None
+    since: TimeLike | None = None
+    until: TimeLike | None = None
+    time_column: str = "reported_at"
+    category_column: str = "category"
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "categories", category_list(self.categories))
+
+
+@dataclass(frozen=True)
 class DataWindow:
     """What data an analysis saw: the filters asked for and what they selected.
 
-    ``start``/``end`` are the requested half-open window ``[start, end)`` (None when
-    open); ``first``/``last`` the earliest and latest selected incident.
+    ``start``/``end`` are the requested half-open window ``[start, end)`` (the
+    filter's ``since``/``until``, None when open); ``first``/``last`` the earliest and
+    latest selected incident.
     """
 
     start: pd.Timestamp | None
@@ -54,28 +95,16 @@ class DataWindow:
 
 
 def select_incidents(
-    incidents: gpd.GeoDataFrame,
-    *,
-    categories: Iterable[str] | str | None = None,
-    start: TimeLike | None = None,
-    end: TimeLike | None = None,
-    area: AreaLike | None = None,
-    time_column: str = "reported_at",
-    category_column: str = "category",
-    min_count: int = 1,
+    incidents: gpd.GeoDataFrame, where: IncidentFilter | None = None, *, min_count: int = 1
 ) -> tuple[gpd.GeoDataFrame, DataWindow]:
-    """Validate incidents, convert them to EPSG:4326 and apply the filters.
+    """Validate incidents, convert them to EPSG:4326 and apply the filter.
 
     Parameters
     ----------
     incidents : GeoDataFrame
-        Point incidents with a CRS, a datetime ``time_column`` and a ``category_column``.
-    categories : str or iterable of str, optional
-        Keep only these categories.
-    start, end : str, datetime or Timestamp, optional
-        Keep incidents with ``start <= time < end``; naive bounds take the column's zone.
-    area : GeoDataFrame, GeoSeries or shapely geometry, optional
-        Study area; a point outside it is an error (clip the data first if intended).
+        Point incidents with a CRS, a datetime time column and a category column.
+    where : IncidentFilter, optional
+        Categories, time window ``[since, until)``, study area and column names.
     min_count : int
         Fewest incidents the caller's analysis can work with.
 
@@ -88,8 +117,8 @@ def select_incidents(
     ------
     InvalidInput
         No CRS, non-point or empty geometries, a missing or non-datetime time column,
-        an empty or reversed time window, points outside ``area``, or fewer than
-        ``min_count`` incidents selected.
+        an empty or reversed time window, points outside the area, an area code (a
+        database filter) instead of polygons, or fewer than ``min_count`` incidents.
 
     Examples
     --------
@@ -98,18 +127,20 @@ def select_incidents(
     >>> df = gpd.GeoDataFrame(
     ...     {"category": ["theft", "fire"], "reported_at": times},
     ...     geometry=gpd.points_from_xy([121.4, 121.41], [28.5, 28.51]), crs=4326)
-    >>> sel, window = select_incidents(df, categories="theft")
+    >>> sel, window = select_incidents(df, IncidentFilter(categories="theft"))
     >>> window.n_incidents, window.categories
     (1, ('theft',))
     """
-    check_frame(incidents, time_column, category_column)
+    where = where or IncidentFilter()
+    area = study_area_of(where)
+    check_frame(incidents, where.time_column, where.category_column)
     points = _to_lonlat(incidents)
-    times = _time_values(points, time_column)
-    cats = category_list(categories)
-    lo, hi = window_bounds(start, end, times)
-    keep = filter_mask(points[category_column], times, cats, lo, hi)
+    times = _time_values(points, where.time_column)
+    cats = where.categories
+    lo, hi = window_bounds(where.since, where.until, times)
+    keep = filter_mask(points[where.category_column], times, cats, lo, hi)
     selected = points.loc[keep]
-    _check_selected(points, selected, times, cats, lo, hi, category_column, min_count)
+    _check_selected(points, selected, times, cats, lo, hi, where.category_column, min_count)
     if area is not None:
         check_inside(selected, area)
     sel_times = times[keep]
@@ -123,6 +154,24 @@ def select_incidents(
         bounds=tuple(float(v) for v in selected.total_bounds),
     )
     return selected, window
+
+
+def study_area_of(where: IncidentFilter) -> AreaLike | None:
+    """The filter's area as a study area for an analysis; an area code is refused.
+
+    Examples
+    --------
+    >>> study_area_of(IncidentFilter(area="331004001000"))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+      ...
+    gis.errors.InvalidInput: area '331004001000' is an area code: ...
+    """
+    if isinstance(where.area, str):
+        raise InvalidInput(
+            f"area {where.area!r} is an area code: read_incidents(engine, where) selects "
+            "the incidents under it; an analysis takes the study area as polygons"
+        )
+    return where.area
 
 
 def filter_mask(
@@ -236,6 +285,7 @@ def _time_values(points: gpd.GeoDataFrame, column: str) -> pd.Series:
 
 
 def category_list(categories: Iterable[str] | str | None) -> tuple[str, ...] | None:
+    """Categories as a sorted tuple without repeats (None: all); an empty list is refused."""
     if categories is None:
         return None
     cats = (categories,) if isinstance(categories, str) else tuple(categories)
@@ -261,10 +311,11 @@ def _as_time(value: TimeLike, times: pd.Series, name: str) -> pd.Timestamp:
 
 
 def window_bounds(
-    start: TimeLike | None, end: TimeLike | None, times: pd.Series
+    since: TimeLike | None, until: TimeLike | None, times: pd.Series
 ) -> tuple[pd.Timestamp | None, pd.Timestamp | None]:
-    lo = None if start is None else _as_time(start, times, "start")
-    hi = None if end is None else _as_time(end, times, "end")
+    """``[since, until)`` as Timestamps in the zone of ``times``; an empty window is refused."""
+    lo = None if since is None else _as_time(since, times, "since")
+    hi = None if until is None else _as_time(until, times, "until")
     if lo is not None and hi is not None and lo >= hi:
         raise InvalidInput(f"empty time window: start {lo} is not before end {hi}")
     return lo, hi

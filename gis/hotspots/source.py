@@ -1,55 +1,42 @@
-"""Incidents out of the database as a GeoDataFrame, for analyses and notebooks."""
+"""Incidents out of the database as a GeoDataFrame, for analyses and notebooks.
+
+The same :class:`~gis.hotspots.selection.IncidentFilter` the analyses take selects
+them here, with ``area`` an area code (a district, street or community)::
+
+    from dataclasses import replace
+
+    from gis.hotspots import IncidentFilter, getis_ord, read_incidents
+
+    where = IncidentFilter(area="331004001000", categories="theft", since="2026-01-01")
+    incidents = read_incidents(engine, where)
+    gi = getis_ord(incidents, where=replace(where, area=None))
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from datetime import datetime
+from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine
 
-from gis.errors import InvalidInput, NotFound
-
-_COLUMNS = """
-SELECT i.code, i.category, i.urgency::text AS urgency, i.status::text AS status,
-       i.source::text AS source, i.reported_at, c.code AS community_code,
-       c.name AS community_name, g.code AS grid_code, i.geom AS geometry
-"""
-_FROM_WHERE = """
-FROM incident i
-LEFT JOIN area c ON c.id = i.community_id
-LEFT JOIN grid g ON g.id = i.grid_id
-WHERE (CAST(:area AS text) IS NULL
-       OR c.path <@ (SELECT path FROM area WHERE code = CAST(:area AS text)))
-  AND (CAST(:categories AS text[]) IS NULL OR i.category = ANY(CAST(:categories AS text[])))
-  AND (CAST(:since AS timestamptz) IS NULL OR i.reported_at >= CAST(:since AS timestamptz))
-  AND (CAST(:until AS timestamptz) IS NULL OR i.reported_at < CAST(:until AS timestamptz))
-"""
+from gis.db.statements import query
+from gis.errors import InvalidInput
+from gis.hotspots.selection import IncidentFilter
+from gis.places.areas import area_by_code
 
 
-def read_incidents(
-    engine: Engine,
-    *,
-    area: str | None = None,
-    categories: Iterable[str] | None = None,
-    since: datetime | str | None = None,
-    until: datetime | str | None = None,
-) -> gpd.GeoDataFrame:
-    """Incidents under ``area`` (a district, street or community code), optionally of
-    some categories and within [since, until), with their community and grid.
+def read_incidents(engine: Engine, where: IncidentFilter | None = None) -> gpd.GeoDataFrame:
+    """Incidents under ``where.area`` (an area code), optionally of some categories and
+    within [since, until), with their community and grid, oldest first.
 
-    Examples
-    --------
-    >>> df = read_incidents(engine, area="331004001000", since="2026-01-01")  # doctest: +SKIP
+    ``reported_at`` is in Asia/Shanghai time; the columns are always ``reported_at`` and
+    ``category`` (the filter's column names are for frames, not the database).
     """
-    params = _params(engine, area, categories, since, until)
+    params = _params(engine, where)
     with engine.connect() as conn:
         frame = gpd.read_postgis(
-            text(_COLUMNS + _FROM_WHERE + "ORDER BY i.reported_at, i.code"),
-            conn,
-            geom_col="geometry",
-            params=params,
+            query("gis.hotspots", "incidents", "read"), conn, geom_col="geometry", params=params
         )
     # An empty result comes back untyped: parse so the column is a datetime either way.
     frame["reported_at"] = pd.to_datetime(frame["reported_at"], utc=True).dt.tz_convert(
@@ -58,34 +45,31 @@ def read_incidents(
     return frame
 
 
-def count_incidents(
-    engine: Engine,
-    *,
-    area: str | None = None,
-    categories: Iterable[str] | None = None,
-    since: datetime | str | None = None,
-    until: datetime | str | None = None,
-) -> int:
+def count_incidents(engine: Engine, where: IncidentFilter | None = None) -> int:
     """How many incidents :func:`read_incidents` would return, without reading them."""
-    params = _params(engine, area, categories, since, until)
+    params = _params(engine, where)
     with engine.connect() as conn:
-        return int(conn.execute(text("SELECT count(*)" + _FROM_WHERE), params).scalar())
+        return int(conn.execute(query("gis.hotspots", "incidents", "count"), params).scalar())
 
 
-def _params(engine: Engine, area, categories, since, until) -> dict:
-    """Checked filter values: a real area, a window that is not empty."""
+def _params(engine: Engine, where: IncidentFilter | None) -> dict[str, Any]:
+    """Checked filter values: an area code that exists, a window that is not empty."""
+    where = where or IncidentFilter()
+    since, until = where.since, where.until
     if since is not None and until is not None and str(since) >= str(until):
         raise InvalidInput(f"since ({since}) must be earlier than until ({until})")
-    if area is not None:
+    path = None
+    if where.area is not None:
+        if not isinstance(where.area, str):
+            raise InvalidInput(
+                "read_incidents selects by area code (a district, street or community), "
+                "not by polygons: give the code"
+            )
         with engine.connect() as conn:
-            if (
-                conn.execute(text("SELECT 1 FROM area WHERE code = :c"), {"c": area}).first()
-                is None
-            ):
-                raise NotFound(f"there is no area with code {area}")
+            path = area_by_code(conn, where.area)["path"]
     return {
-        "area": area,
-        "categories": list(categories) if categories else None,
+        "path": path,
+        "categories": list(where.categories) if where.categories else None,
         "since": since,
         "until": until,
     }

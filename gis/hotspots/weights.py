@@ -15,7 +15,7 @@ import shapely
 
 from gis.errors import InvalidInput
 from gis.hotspots import h3cells
-from gis.hotspots.aggregate import Aggregation
+from gis.hotspots.aggregation import Aggregation
 
 
 @dataclass(frozen=True)
@@ -89,9 +89,8 @@ def contiguity(agg: Aggregation, k: int = 1) -> SpatialWeights:
 
     Examples
     --------
-    >>> import numpy as np
-    >>> from gis.hotspots.aggregate import h3_counts
-    >>> from gis.hotspots.incidents import DataWindow
+    >>> from gis.hotspots.aggregation import h3_counts
+    >>> from gis.hotspots.selection import DataWindow
     >>> import h3.api.numpy_int as h3i
     >>> disk = np.sort(h3i.grid_disk(h3i.latlng_to_cell(28.5, 121.4, 9), 1).astype(np.int64))
     >>> win = DataWindow(None, None, None, None, None, 0, (0, 0, 0, 0))

@@ -8,6 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from tests.common import worker_process
 
 STREET = "331004001000"
 SMALL = {"min_households": 20, "max_households": 50}
@@ -16,19 +17,24 @@ SMALL = {"min_households": 20, "max_households": 50}
 @pytest.fixture(scope="module")
 def client(plan_city):
     _, settings = plan_city
-    with TestClient(create_app(settings)) as c:
+    with worker_process(settings.database_url), TestClient(create_app(settings)) as c:
         yield c
 
 
-def make_plan(client, **extra) -> int:
-    response = client.post("/api/v1/plans", json={"area": STREET, "name": "api", **SMALL, **extra})
-    assert response.status_code == 202
+def wait_for_job(client, response) -> dict:
+    assert response.status_code == 202, response.text
     job_url = response.headers["location"]
     deadline = time.monotonic() + 120
     while (job := client.get(job_url).json())["status"] in ("queued", "running"):
         assert time.monotonic() < deadline
         time.sleep(0.2)
     assert job["status"] == "done", job["error"]
+    return job
+
+
+def make_plan(client, **extra) -> int:
+    response = client.post("/api/v1/plans", json={"area": STREET, "name": "api", **SMALL, **extra})
+    job = wait_for_job(client, response)
     assert job["progress"]["done"] == job["progress"]["total"] > 0
     return job["result"]["plan_id"]
 
@@ -59,7 +65,7 @@ def test_plan_with_grids_and_report(client, plan_id) -> None:
     assert features[0]["geometry"]["type"] == "MultiPolygon"
     report = client.get(f"/api/v1/plans/{plan_id}/report").json()
     assert report["grids"] == len(features) and "polsby_popper_mean" in report
-    fresh = client.get(f"/api/v1/plans/{plan_id}/report", params={"fresh": True}).json()
+    fresh = wait_for_job(client, client.post(f"/api/v1/plans/{plan_id}/report"))["result"]
     assert fresh["households"] == report["households"]
 
 
@@ -118,6 +124,7 @@ def test_publish_diff_and_refusals(client, plan_id) -> None:
     assert edit.status_code == 409
     assert client.get("/api/v1/plans/99999").status_code == 404
     assert client.get("/api/v1/jobs/99999").status_code == 404
+    assert client.get("/api/v1/jobs/6f1c2a3e-0000-4000-8000-000000000000").status_code == 404
     bad = client.post("/api/v1/plans", json={"area": STREET, "name": "x", "min_households": 0})
     assert bad.status_code == 422 and bad.headers["content-type"] == "application/problem+json"
 
@@ -134,3 +141,18 @@ def test_a_published_grid_in_the_drill_down(client) -> None:
     listed = client.get("/api/v1/buildings", params={"grid": feature["code"]}).json()
     assert listed["total"] == feature["buildings"]
     assert client.get("/api/v1/grids/NOPE").status_code == 404
+
+
+def test_a_plan_job_is_checked_before_it_is_queued_and_can_be_cancelled(client) -> None:
+    missing = client.post("/api/v1/plans", json={"area": "331004999999", "name": "x"})
+    assert missing.status_code == 404 and "331004999999" in missing.json()["detail"]
+    queued = client.post("/api/v1/plans", json={"area": STREET, "name": "to cancel", **SMALL})
+    job = queued.json()
+    assert queued.status_code == 202 and job["status"] in ("queued", "running")
+    cancelled = client.delete(f"/api/v1/jobs/{job['id']}")
+    assert cancelled.status_code == 200
+    # A job the worker finished first stays done; otherwise it ends cancelled, with a reason.
+    final = cancelled.json()
+    assert final["status"] in ("cancelled", "done")
+    if final["status"] == "cancelled":
+        assert final["error"]["title"] == "job cancelled" and final["result"] is None

@@ -14,6 +14,7 @@ from shapely.geometry import box
 from gis.crs import CRSError
 from gis.errors import InvalidInput
 from gis.hotspots import (
+    IncidentFilter,
     aggregate_areas,
     aggregate_grid,
     aggregate_h3,
@@ -47,10 +48,10 @@ def test_default_resolution_is_chosen_from_the_data(incidents: gpd.GeoDataFrame)
 
 
 def test_filters_by_category_and_time_window(incidents: gpd.GeoDataFrame) -> None:
-    agg = aggregate_h3(incidents, 8, categories="burglary")
+    agg = aggregate_h3(incidents, 8, where=IncidentFilter(categories="burglary"))
     assert agg.counts.sum() == 300 and agg.window.categories == ("burglary",)
     start, end = "2026-03-01", pd.Timestamp("2026-04-01", tz="Asia/Shanghai")
-    windowed = aggregate_h3(incidents, 8, start=start, end=end)
+    windowed = aggregate_h3(incidents, 8, where=IncidentFilter(since=start, until=end))
     times = incidents["reported_at"]
     expected = ((times >= pd.Timestamp(start, tz="Asia/Shanghai")) & (times < end)).sum()
     assert windowed.counts.sum() == expected
@@ -87,16 +88,17 @@ def test_dask_frames_aggregate_and_run_gi_star_on_a_local_cluster(
     from distributed import Client, LocalCluster
 
     ddf = dask_geopandas.from_geopandas(incidents, npartitions=4)
+    where = IncidentFilter(categories=["theft", "burglary"], since="2026-02-01")
     with (
         LocalCluster(
             n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
         ) as cluster,  # fmt: skip
         Client(cluster),
     ):
-        lazy = aggregate_h3(ddf, 8, categories=["theft", "burglary"], start="2026-02-01")
+        lazy = aggregate_h3(ddf, 8, where=where)
         defaulted = aggregate_h3(ddf)
         result = getis_ord(ddf, resolution=8, seed=3)
-    local = aggregate_h3(incidents, 8, categories=["theft", "burglary"], start="2026-02-01")
+    local = aggregate_h3(incidents, 8, where=where)
     assert_array_equal(lazy.ids, local.ids)
     assert_array_equal(lazy.counts, local.counts)
     assert lazy.window == local.window
@@ -114,19 +116,20 @@ BAD_INPUTS: list[tuple[str, Callable[[gpd.GeoDataFrame], object], type, str]] = 
     ("one point kde", lambda f: kernel_density(f.iloc[:1]), InvalidInput, "bandwidth="),
     ("one point knox", lambda f: knox_test(f.iloc[:1]), InvalidInput, "needs at least 2"),
     ("outside the area",
-     lambda f: aggregate_h3(f, 8, area=box(121.30, 28.50, 121.33, 28.52)),
+     lambda f: aggregate_h3(f, 8, where=IncidentFilter(area=box(121.30, 28.50, 121.33, 28.52))),
      InvalidInput, "outside the study area"),
     ("unknown CRS", lambda f: aggregate_h3(_no_crs(f), 8), CRSError, "no CRS"),
     ("projected labelled lon/lat",
      lambda f: aggregate_h3(f.to_crs(4549).set_crs(4326, allow_override=True), 8),
      CRSError, "do not look like"),
     ("reversed window",
-     lambda f: aggregate_h3(f, 8, start="2026-05-01", end="2026-04-01"),
+     lambda f: aggregate_h3(f, 8, where=IncidentFilter(since="2026-05-01", until="2026-04-01")),
      InvalidInput, "empty time window"),
     ("window with no data",
-     lambda f: emerging_hotspots(f, start="2020-01-01", end="2020-02-01"),
+     lambda f: emerging_hotspots(f, where=IncidentFilter(since="2020-01-01", until="2020-02-01")),
      InvalidInput, "no incidents in time window"),
-    ("unknown category", lambda f: getis_ord(f, categories="arson"), InvalidInput, "present:"),
+    ("unknown category", lambda f: getis_ord(f, where=IncidentFilter(categories="arson")),
+     InvalidInput, "present:"),
     ("time not datetime",
      lambda f: aggregate_h3(f.assign(reported_at="x"), 8), InvalidInput, "not datetimes"),
     ("missing column", lambda f: aggregate_h3(f.drop(columns="category"), 8), InvalidInput,

@@ -8,9 +8,15 @@ import pandas as pd
 import pytest
 
 from gis.errors import InvalidInput
-from gis.hotspots import classify, emerging_hotspots, mann_kendall, space_time_gi
+from gis.hotspots import (
+    DataWindow,
+    IncidentFilter,
+    classify,
+    emerging_hotspots,
+    mann_kendall,
+    space_time_gi,
+)
 from gis.hotspots.cube import SpaceTimeCube
-from gis.hotspots.incidents import DataWindow
 from tests.gis.test_hotspots_synthetic import Cluster, make_incidents
 
 T = 20
@@ -123,7 +129,7 @@ def planted_series():
     gone = Cluster(121.38, 28.56, 40 * (weeks - 2), radius_m=200.0, day0=0, day1=7 * (weeks - 2))
     incidents = make_incidents(6000, (steady, late, gone), seed=5, days=7 * weeks)
     end = (pd.Timestamp("2026-01-05", tz="Asia/Shanghai") + pd.Timedelta(weeks=weeks)).isoformat()
-    return emerging_hotspots(incidents, resolution=8, end=end)
+    return emerging_hotspots(incidents, resolution=8, where=IncidentFilter(until=end))
 
 
 def _category_at(result, lon: float, lat: float) -> str:

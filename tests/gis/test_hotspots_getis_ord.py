@@ -11,8 +11,9 @@ from numpy.testing import assert_allclose, assert_array_equal
 
 from gis.errors import InvalidInput
 from gis.hotspots import _crand, aggregate_h3, contiguity, getis_ord, local_moran
-from gis.hotspots.aggregate import Aggregation
+from gis.hotspots.aggregation import Aggregation
 from gis.hotspots.h3cells import cell_centres
+from gis.hotspots.selection import DataWindow
 from gis.hotspots.significance import confidence_bins, fdr_adjust
 from gis.hotspots.weights import from_pairs
 from tests.gis.test_hotspots_synthetic import Cluster, make_incidents
@@ -162,6 +163,4 @@ def test_islands_are_never_classed() -> None:
 
 
 def _window():
-    from gis.hotspots.incidents import DataWindow
-
     return DataWindow(None, None, None, None, None, 0, (0.0, 0.0, 0.0, 0.0))

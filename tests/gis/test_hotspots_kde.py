@@ -12,7 +12,7 @@ from numpy.testing import assert_allclose
 from shapely.geometry import Point, box
 
 from gis.errors import InvalidInput
-from gis.hotspots import bandwidth_rule, colorize, kernel_density, render_rgba
+from gis.hotspots import IncidentFilter, bandwidth_rule, colorize, kernel_density
 from tests.gis.test_hotspots_synthetic import Cluster, make_incidents
 
 CENTRE = (121.33, 28.55)
@@ -61,7 +61,7 @@ def test_densest_polygons_cover_the_planted_hotspots(planted: gpd.GeoDataFrame) 
 
 def test_area_masks_the_surface(planted: gpd.GeoDataFrame) -> None:
     area = gpd.GeoDataFrame(geometry=[box(121.29, 28.49, 121.41, 28.59)], crs=4326)
-    surface = kernel_density(planted, cell_size=100.0, area=area)
+    surface = kernel_density(planted, cell_size=100.0, where=IncidentFilter(area=area))
     assert np.isnan(surface.values).any() and np.isfinite(surface.values).any()
 
 
@@ -81,11 +81,11 @@ def test_cog_is_tiled_with_overviews_and_provenance(planted, tmp_path) -> None:
 def test_rgba_windows_match_and_empty_is_transparent(planted: gpd.GeoDataFrame) -> None:
     surface = kernel_density(planted, cell_size=50.0)
     rows, cols = surface.values.shape
-    whole = render_rgba(surface)
+    whole = surface.render_rgba()
     part = surface.render_rgba((10, 20, 64, 64))
     assert whole.shape == (rows, cols, 4) and whole.dtype == np.uint8
     np.testing.assert_array_equal(part, whole[10:74, 20:84])
-    outside = render_rgba(surface, (rows + 5, cols + 5, 16, 16))
+    outside = surface.render_rgba((rows + 5, cols + 5, 16, 16))
     assert (outside[..., 3] == 0).all()
     assert colorize(np.array([[0.0, 5.0, np.nan]]), vmax=5.0)[0, :, 3].tolist() == [0, 255, 0]
 

@@ -1,0 +1,13 @@
+"""Database health."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from api.schemas.base import Schema
+
+
+class Health(Schema):
+    status: Literal["ok"]
+    database: Literal["ok"]
+    postgis: str

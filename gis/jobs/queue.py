@@ -1,0 +1,112 @@
+"""The job queue: procrastinate on wangge's own PostgreSQL, and the worker that serves it.
+
+The API enqueues a job's id (``enqueue``); a worker process (``wangge worker``, one
+started by ``wangge serve``) runs it with ``gis.jobs.runner``. The queue's tables
+live in the schema ``procrastinate`` (migration 0009). Housekeeping runs every five
+minutes in a worker: jobs whose worker died are queued again, finished jobs older
+than ``WANGGE_JOBS_KEEP_HOURS`` are pruned.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import uuid
+
+import procrastinate
+from psycopg.conninfo import make_conninfo
+from sqlalchemy import Engine, make_url
+from sqlalchemy.exc import OperationalError
+
+from gis.errors import DatabaseUnavailable
+from gis.jobs.runner import execute
+from gis.jobs.store import prune_jobs, requeue_job
+from gis.settings import JobSettings
+
+log = logging.getLogger("wangge.jobs")
+QUEUE = "wangge"
+RUN = "wangge.run_job"
+# A run that loses its database is tried again: a restart of PostgreSQL loses no job.
+RETRY = procrastinate.RetryStrategy(
+    max_attempts=5, wait=3, retry_exceptions={OperationalError, DatabaseUnavailable}
+)
+
+
+def conninfo(database_url: str) -> str:
+    """libpq connection string for the queue, from wangge's SQLAlchemy URL."""
+    url = make_url(database_url)
+    return make_conninfo(
+        host=url.host or "", port=url.port or "", user=url.username or "",
+        password=url.password or "", dbname=url.database or "",
+        options="-c search_path=procrastinate,public", application_name="wangge-queue",
+    )  # fmt: skip
+
+
+def make_queue(database_url: str, settings: JobSettings | None = None) -> procrastinate.App:
+    """The procrastinate app with wangge's tasks; open it before use."""
+    settings = settings or JobSettings()
+    connector = procrastinate.PsycopgConnector(conninfo=conninfo(database_url))
+    app = procrastinate.App(connector=connector)
+
+    @app.task(name=RUN, queue=QUEUE, pass_context=True, retry=RETRY)
+    def run_job(context: procrastinate.JobContext, job_id: str) -> str:
+        engine: Engine = context.additional_context["engine"]
+        return execute(
+            engine, uuid.UUID(job_id), aborted=context.should_abort,
+            max_timeout_s=settings.max_timeout_s,
+        )  # fmt: skip
+
+    @app.periodic(cron="*/5 * * * *")
+    @app.task(name="wangge.housekeeping", queue=QUEUE, pass_context=True)
+    async def housekeeping(context: procrastinate.JobContext, timestamp: int) -> None:
+        await requeue_stalled(context.app, context.additional_context["engine"])
+        await context.app.job_manager.delete_old_jobs(
+            nb_hours=int(settings.keep_hours), queue=QUEUE, include_failed=True,
+            include_cancelled=True, include_aborted=True,
+        )  # fmt: skip
+        with context.additional_context["engine"].begin() as conn:
+            pruned = prune_jobs(conn, settings.keep_hours * 3600)
+        log.info("housekeeping: %d finished jobs pruned", pruned)
+
+    return app
+
+
+async def enqueue(app: procrastinate.App, job_id: uuid.UUID) -> int:
+    """Hand the job to the workers; returns the queue's id for it."""
+    return await app.configure_task(RUN, queue=QUEUE).defer_async(job_id=str(job_id))
+
+
+async def abort(app: procrastinate.App, queue_id: int) -> None:
+    """Ask the worker to stop the job (or drop it from the queue if not started)."""
+    await app.job_manager.cancel_job_by_id_async(queue_id, abort=True)
+
+
+async def requeue_stalled(app: procrastinate.App, engine: Engine) -> int:
+    """Queue again the jobs whose worker stopped sending heartbeats (it died)."""
+    stalled = list(await app.job_manager.get_stalled_jobs(queue=QUEUE, task_name=RUN))
+    for job in stalled:
+        with engine.begin() as conn:
+            requeue_job(conn, job.id)
+        await app.job_manager.retry_job(job)
+    return len(stalled)
+
+
+def run_worker(engine: Engine, database_url: str, *, name: str = "worker") -> None:
+    """Serve the queue until SIGTERM or SIGINT; one job at a time per process.
+
+    Heavy kernels hold the GIL, so a process runs one job; run more processes for
+    more at once. On a stop, a running job gets a few seconds to notice, then the
+    process ends and the next worker takes the job again.
+    """
+    asyncio.run(_serve(make_queue(database_url), engine, name))
+
+
+async def _serve(app: procrastinate.App, engine: Engine, name: str) -> None:
+    async with app.open_async():
+        requeued = await requeue_stalled(app, engine)
+        if requeued:
+            log.warning("%d jobs of a stopped worker were queued again", requeued)
+        await app.run_worker_async(
+            queues=[QUEUE], concurrency=1, name=name, additional_context={"engine": engine},
+            shutdown_graceful_timeout=3, update_heartbeat_interval=5, stalled_worker_timeout=15,
+        )  # fmt: skip
