@@ -8,12 +8,13 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
-from api import problems
+from api import guards, problems
 from api.dependencies import Database
 from api.jobs import Jobs
 from api.routers import analyses, areas, health, jobs, pages, places, plans, tiles
+from api.schemas.problems import BODY, DATABASE, NAMED
 from gis.jobs.queue import make_queue
-from gis.settings import DatabaseSettings, JobSettings, TileSettings
+from gis.settings import ApiSettings, DatabaseSettings, JobSettings, TileSettings
 from tiles.cache import TileCache
 from tiles.database import open_tile_pool
 
@@ -22,30 +23,38 @@ def create_app(
     settings: DatabaseSettings | None = None,
     tile_settings: TileSettings | None = None,
     job_settings: JobSettings | None = None,
+    api_settings: ApiSettings | None = None,
 ) -> FastAPI:
     """Build the app; the lifespan opens the database engine and puts it on ``app.state``."""
     settings = settings or DatabaseSettings()
     tile_settings = tile_settings or TileSettings()
     job_settings = job_settings or JobSettings()
+    api_settings = api_settings or ApiSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from gis.db.engine import make_engine
+        from gis.db.engine import make_engine, session_options
 
         # A small fixed pool, no overflow: requests queue for a connection in turn rather
         # than crowd the cores with queries, and none opens and closes one under load.
+        # Its sessions, and the tile pool's, carry the statement and idle timeouts.
+        options = session_options(settings)
         app.state.engine = make_engine(
             settings,
             pool_size=settings.pool_size,
             max_overflow=0,
             pool_timeout=settings.pool_timeout_s,
             pool_pre_ping=False,
+            connect_args={"options": options},
         )
+        app.state.statement_timeout_s = settings.statement_timeout_s
         app.state.database = Database(
             app.state.engine, slots=settings.pool_size, timeout_s=settings.pool_timeout_s
         )
         app.state.tile_cache = TileCache(max_bytes=tile_settings.cache_mb * 2**20)
-        app.state.tile_pool = await open_tile_pool(app.state.engine)
+        app.state.tile_pool = await open_tile_pool(
+            app.state.engine, options=options, timeout_s=settings.pool_timeout_s
+        )
         url = app.state.engine.url.render_as_string(hide_password=False)
         app.state.queue = make_queue(url, job_settings)
         await app.state.queue.open_async()
@@ -64,14 +73,15 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
     )
-    problems.install(app)
+    guards.install(app, api_settings.max_body_bytes)
+    problems.install(app)  # after the guard: its catch-all is the outermost middleware
     app.include_router(tiles.router)  # first: the busiest routes match soonest
     app.include_router(health.router)
     app.include_router(areas.router)
     app.include_router(places.router)
     app.include_router(plans.router)
-    app.include_router(jobs.router)
-    app.include_router(analyses.router)
+    app.include_router(jobs.router, responses=NAMED | DATABASE)
+    app.include_router(analyses.router, responses=BODY | NAMED | DATABASE)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     return app

@@ -8,11 +8,12 @@ from typing import Annotated, Concatenate, ParamSpec, TypeVar
 
 import anyio
 import anyio.to_thread
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Path, Query, Request
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
-from gis.places.paging import MAX_LIMIT, PageRequest
+from api.schemas.base import AREA_CODE
+from gis.places.paging import MAX_LIMIT, MAX_OFFSET, PageRequest
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -69,9 +70,20 @@ Db = Annotated[Database, Depends(_database)]
 
 async def _page(
     limit: Annotated[int, Query(ge=1, le=MAX_LIMIT, description="Items per page.")] = 100,
-    offset: Annotated[int, Query(ge=0, description="Items to skip.")] = 0,
+    offset: Annotated[
+        int, Query(ge=0, le=MAX_OFFSET, description=f"Items to skip, at most {MAX_OFFSET:,}.")
+    ] = 0,
 ) -> PageRequest:
     return PageRequest(limit=limit, offset=offset)
 
 
 Page = Annotated[PageRequest, Depends(_page)]
+
+# Inputs shared by several routes, bounded as the columns they reach are: ids are the
+# int4 keys of their tables, codes text no longer than any stored one.
+INT4_MAX = 2**31 - 1
+AreaCode = Annotated[
+    str, Path(pattern=AREA_CODE, description="12-digit area code.", examples=["331004000000"])
+]
+PlanId = Annotated[int, Path(ge=1, le=INT4_MAX, description="Plan id.")]
+Code = Annotated[str, Path(min_length=1, max_length=64, description="The object's code.")]

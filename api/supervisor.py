@@ -7,7 +7,10 @@ GIL, and in the API it would stall every request of the process.
 
 from __future__ import annotations
 
+import ctypes
 import logging
+import os
+import signal
 import subprocess
 import sys
 import threading
@@ -15,6 +18,7 @@ import time
 
 log = logging.getLogger("wangge.serve")
 RESTART_AFTER_S = 2.0
+WORKER_NICENESS = 10
 
 
 class Supervisor:
@@ -47,7 +51,7 @@ class Supervisor:
 
     def _spawn(self, index: int) -> subprocess.Popen:
         command = [sys.executable, "-m", "api.cli", "worker", "--name", f"serve-{index}"]
-        return subprocess.Popen(command)
+        return subprocess.Popen(command, preexec_fn=_as_worker)
 
     def _watch(self) -> None:
         while not self._stopping.wait(1.0):
@@ -57,3 +61,12 @@ class Supervisor:
                     time.sleep(RESTART_AFTER_S)
                     if not self._stopping.is_set():
                         self._procs[i] = self._spawn(i)
+
+
+def _as_worker() -> None:
+    """In the child, before it runs: yield the CPU to the API (a lower priority, so a
+    heavy job slows requests as little as it can), and get SIGTERM if `wangge serve`
+    dies without stopping it (Linux's PR_SET_PDEATHSIG)."""
+    os.nice(WORKER_NICENESS)
+    pr_set_pdeathsig = 1
+    ctypes.CDLL("libc.so.6", use_errno=True).prctl(pr_set_pdeathsig, signal.SIGTERM)

@@ -77,3 +77,15 @@ class JobTimedOut(WanggeError):
     """A job ran past its time limit and was stopped."""
 
     title = "job timed out"
+
+
+class NotAuthenticated(WanggeError):
+    """No signed-in user, or credentials (password, token, session) that do not hold."""
+
+    title = "sign-in required"
+
+
+class Forbidden(WanggeError):
+    """A signed-in user whose role or scope does not allow what was asked."""
+
+    title = "not allowed"

@@ -41,6 +41,32 @@ class DatabaseSettings(BaseSettings):
     pool_timeout_s: float = Field(
         default=10.0, gt=0, description="How long a request waits for a connection before a 503."
     )
+    # Set on the API's connections only (``gis.db.engine.session_options``), not the workers':
+    # a job may rightly run a long statement, a request may not hold a connection for one.
+    statement_timeout_s: float = Field(
+        default=30.0,
+        ge=0,
+        description="The API's statements are cancelled after this long (a 504 problem); "
+        "0 turns the limit off.",
+    )
+    idle_in_transaction_timeout_s: float = Field(
+        default=60.0,
+        ge=0,
+        description="An API connection idle inside a transaction this long is closed by the "
+        "server, releasing its locks; 0 turns the limit off.",
+    )
+
+
+class ApiSettings(BaseSettings):
+    """The HTTP API: ``WANGGE_API_*``."""
+
+    model_config = SettingsConfigDict(env_prefix="WANGGE_API_", extra="ignore")
+
+    max_body_bytes: int = Field(
+        default=1_048_576,
+        ge=1024,
+        description="Request bodies larger than this are refused with 413 before they are read.",
+    )
 
 
 class TileSettings(BaseSettings):

@@ -17,6 +17,8 @@ COMMANDS = [
     [], ["db"], ["db", "up"], ["db", "down"], ["db", "status"], ["db", "migrate"], ["db", "url"],
     ["load"], ["sample"], ["demo"], ["serve"], ["partition"], ["plan"], ["plan", "list"],
     ["plan", "show"], ["plan", "validate"], ["plan", "publish"], ["plan", "diff"], ["hotspots"],
+    ["user"], ["user", "add"], ["user", "token"], ["user", "list"], ["user", "disable"],
+    ["user", "enable"], ["user", "passwd"],
 ]  # fmt: skip
 
 
@@ -167,3 +169,34 @@ def test_hotspots_from_the_database_and_from_a_file(settings, sample_city, tmp_p
     bad = run("hotspots", "--method", "gi", "--input", str(csv), "--out", str(tmp_path / "x.txt"))
     assert bad.returncode == 1 and "unknown output type '.txt'" in bad.stderr
     assert "Traceback" not in bad.stderr
+
+
+def test_user_commands(settings) -> None:
+    env = {"WANGGE_DATABASE_URL": settings.database_url, "WANGGE_SECRET_KEY": "k"}
+    added = run("user", "add", "cli-admin", "--role", "admin", env=env)
+    assert added.returncode == 0, added.stderr
+    password = added.stdout.strip()
+    assert len(password) >= 16 and "\n" not in password and "shown this once" in added.stderr
+    token = run("user", "token", "cli-admin", "--days", "7", env=env)
+    assert token.returncode == 0, token.stderr
+    assert token.stdout.startswith("wg_") and "valid 7 days" in token.stderr
+    listed = run("user", "list", env=env).stdout
+    line = next(x for x in listed.splitlines() if x.startswith("cli-admin "))
+    assert line.split()[:4] == ["cli-admin", "admin", "-", "enabled"]
+    assert password not in listed and "$argon2" not in listed
+    assert run("user", "disable", "cli-admin", env=env).returncode == 0
+    assert " disabled " in run("user", "list", env=env).stdout
+    assert run("user", "enable", "cli-admin", env=env).returncode == 0
+    again = run("user", "passwd", "cli-admin", env=env)
+    assert again.returncode == 0 and again.stdout.strip() not in ("", password)
+    for args, message in [
+        (("add", "cli-x", "--role", "root"), "error: unknown role 'root'; choose one of admin"),
+        (("add", "cli-x", "--role", "viewer", "--scope", "999"), "no area or published grid"),
+        (("add", "cli-admin", "--role", "viewer"), "already a user 'cli-admin'"),
+        (("token", "nobody"), "there is no user 'nobody'"),
+        (("token", "cli-admin", "--days", "0"), "1 to 3650 days"),
+    ]:
+        bad = run("user", *args, env=env)
+        assert bad.returncode == 1, args
+        assert bad.stderr.strip().splitlines() == [bad.stderr.strip()] and message in bad.stderr
+        assert "Traceback" not in bad.stderr

@@ -11,7 +11,7 @@ import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cache
 
 from psycopg import AsyncConnection
@@ -82,18 +82,25 @@ def tile_query(layer: str, z: int, x: int, y: int, **filters: object) -> TileQue
         raise TileError(f"zoom {z} is outside 0..{MAX_ZOOM}")
     if not (0 <= x < 2**z and 0 <= y < 2**z):
         raise TileError(f"tile {z}/{x}/{y} does not exist: x and y run 0..{2**z - 1} at zoom {z}")
-    if filters.get("since") and filters.get("until") and filters["since"] >= filters["until"]:
-        raise TileError("since must be earlier than until")
+    since, until = filters.get("since"), filters.get("until")
+    if isinstance(since, datetime) and isinstance(until, datetime):
+        if (since.tzinfo is None) != (until.tzinfo is None):
+            raise TileError(
+                "since and until must both give a time zone or both give none (a date alone "
+                f"gives none): since={since.isoformat()}, until={until.isoformat()}"
+            )
+        if since >= until:
+            raise TileError("since must be earlier than until")
     return TileQuery(spec, z, x, y, **filters)
 
 
 def tile_filters(params: Mapping[str, list[str]]) -> dict[str, object]:
     """The filters of a tile URL's query (each key with all its values), checked."""
     filters: dict[str, object] = {}
-    for key, value in ((k, v[-1]) for k, v in params.items() if k in _SINGLE and v[-1]):
+    for key, value in ((k, v[-1]) for k, v in params.items() if k in _SINGLE):
         try:
             filters[key] = _SINGLE[key](value)
-        except ValueError:
+        except (ValueError, OverflowError):
             raise TileError(f"{key} must be {_EXPECTED[key]}, not {value!r}") from None
     for key, name in (("category", "categories"), ("status", "statuses")):
         if values := tuple(v for v in params.get(key, ()) if v):
@@ -101,9 +108,26 @@ def tile_filters(params: Mapping[str, list[str]]) -> dict[str, object]:
     return filters
 
 
-_SINGLE = {"plan": int, "since": datetime.fromisoformat, "until": datetime.fromisoformat}
+PLAN_ID_MAX = 2**31 - 1  # grid_plan.id is an int4
+
+
+def _plan_id(text: str) -> int:
+    value = int(text)
+    if not 1 <= value <= PLAN_ID_MAX:
+        raise ValueError(text)
+    return value
+
+
+def _time(text: str) -> datetime:
+    value = datetime.fromisoformat(text.upper())  # RFC 3339 allows a lowercase t and z
+    if value.tzinfo is not None:
+        value.astimezone(UTC)  # OverflowError at the ends of the calendar
+    return value
+
+
+_SINGLE = {"plan": _plan_id, "since": _time, "until": _time}
 _EXPECTED = {
-    "plan": "a plan id (an integer)",
+    "plan": f"a plan id (an integer from 1 to {PLAN_ID_MAX})",
     "since": "an ISO 8601 time such as 2026-11-01T08:00:00+08:00",
     "until": "an ISO 8601 time such as 2026-12-01T08:00:00+08:00",
 }

@@ -16,6 +16,7 @@ from api.cli.db import db_app
 from api.cli.hotspots import hotspots
 from api.cli.plans import partition, plan_app
 from api.cli.serve import serve, worker
+from api.cli.users import user_app
 from gis.errors import WanggeError
 
 app = typer.Typer(
@@ -28,6 +29,7 @@ app.add_typer(db_app, name="db", no_args_is_help=True)
 for command in (load, sample, demo, serve, worker, partition, hotspots):
     app.command()(command)
 app.add_typer(plan_app, name="plan", no_args_is_help=True)
+app.add_typer(user_app, name="user", no_args_is_help=True)
 
 
 def main() -> None:

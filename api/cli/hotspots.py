@@ -34,8 +34,9 @@ def hotspots(
         int | None, typer.Option(help="H3 resolution (default: from the data).")
     ] = None,
     permutations: Annotated[
-        int, typer.Option(help="Conditional permutations (gi, lisa, knox).")
-    ] = 999,
+        int | None,
+        typer.Option(help="Conditional permutations [default: 999 for gi and lisa, 99 for knox]."),
+    ] = None,
     seed: Annotated[int, typer.Option(help="Random seed of the permutations.")] = 0,
     cell_size: Annotated[float, typer.Option(help="KDE cell size in metres.")] = 20.0,
     bandwidth: Annotated[

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 from typing import Annotated
 
@@ -40,6 +41,9 @@ def serve(
         "press Ctrl+C to stop"
     )
     supervisor = Supervisor(JobSettings().workers if workers is None else workers)
+    # uvicorn re-raises SIGTERM once it has shut down; as an exception it lets the
+    # workers be stopped below instead of killing this process on the spot.
+    signal.signal(signal.SIGTERM, _exit)
     supervisor.start()
     try:
         uvicorn.run(
@@ -47,6 +51,10 @@ def serve(
         )
     finally:
         supervisor.stop()
+
+
+def _exit(signum: int, frame: object) -> None:
+    raise SystemExit(128 + signum)
 
 
 def worker(

@@ -4,17 +4,14 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 
-from api.dependencies import Db
+from api.dependencies import AreaCode, Db
 from api.schemas.areas import AreaDetail, AreaNode
+from api.schemas.problems import DATABASE, NAMED
 from gis.places.areas import area_detail, area_tree
 
-router = APIRouter(prefix="/api/v1/areas", tags=["areas"])
-
-AreaCode = Annotated[
-    str, Path(description="12-digit area code, e.g. 331004001001", examples=["331004000000"])
-]
+router = APIRouter(prefix="/api/v1/areas", tags=["areas"], responses=DATABASE)
 
 
 @router.get("", response_model=list[AreaNode])
@@ -23,7 +20,9 @@ async def list_areas(db: Db) -> list[dict]:
     return await db.run(area_tree)
 
 
-@router.get("/{code}", response_model=AreaDetail, response_model_exclude_unset=True)
+@router.get(
+    "/{code}", response_model=AreaDetail, response_model_exclude_unset=True, responses=NAMED
+)
 async def get_area(
     code: AreaCode,
     db: Db,

@@ -8,6 +8,7 @@ from fastapi import APIRouter
 from fastapi.responses import FileResponse
 
 from api.schemas.base import body_of
+from api.schemas.problems import problems
 from gis.errors import SetupError
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
@@ -29,7 +30,7 @@ def _page(name: str) -> FileResponse:
 @router.get(
     "/",
     response_class=FileResponse,
-    responses={200: body_of("text/html", "The page.", fmt="")},
+    responses={200: body_of("text/html", "The page.", fmt=""), **problems(503)},
 )
 def drilldown() -> FileResponse:
     """The drill-down map: district → street → community → grid → building → household."""

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Header, Query
 
-from api.dependencies import Db, Page
+from api.dependencies import AREA_CODE, Code, Db, Page
 from api.schemas.places import (
     BuildingDetail,
     BuildingPage,
@@ -14,23 +14,31 @@ from api.schemas.places import (
     HouseholdDetail,
     SearchResult,
 )
+from api.schemas.problems import DATABASE, INPUT, NAMED
 from gis.places.buildings import building_detail, list_buildings
 from gis.places.grids import grid_detail
 from gis.places.households import household_detail
 from gis.places.paging import parse_bbox
 from gis.places.search import MAX_RESULTS, search
 
-router = APIRouter(prefix="/api/v1", tags=["places"])
+router = APIRouter(prefix="/api/v1", tags=["places"], responses=DATABASE | INPUT)
 
 
 @router.get("/buildings", response_model=BuildingPage)
 async def get_buildings(
     db: Db,
     paging: Page,
-    community: Annotated[str | None, Query(description="Community code.")] = None,
-    grid: Annotated[str | None, Query(description="Grid code (published plan).")] = None,
+    community: Annotated[
+        str | None, Query(pattern=AREA_CODE, description="Community code (12 digits).")
+    ] = None,
+    grid: Annotated[
+        str | None, Query(max_length=64, description="Grid code (published plan).")
+    ] = None,
     bbox: Annotated[
-        str | None, Query(description="minlon,minlat,maxlon,maxlat (EPSG:4326), at most 100 km²")
+        str | None,
+        Query(
+            max_length=200, description="minlon,minlat,maxlon,maxlat (EPSG:4326), at most 100 km²"
+        ),
     ] = None,
 ) -> dict:
     """A page of buildings in a community, a grid or a box."""
@@ -38,24 +46,24 @@ async def get_buildings(
     return await db.run(list_buildings, paging, community=community, grid=grid, bbox=box)
 
 
-@router.get("/grids/{code}", response_model=GridDetail)
-async def get_grid(code: str, db: Db) -> dict:
+@router.get("/grids/{code}", response_model=GridDetail, responses=NAMED)
+async def get_grid(code: Code, db: Db) -> dict:
     """One grid of the published plan with its statistics."""
     return await db.run(grid_detail, code)
 
 
-@router.get("/buildings/{code}", response_model=BuildingDetail)
-async def get_building(code: str, db: Db) -> dict:
+@router.get("/buildings/{code}", response_model=BuildingDetail, responses=NAMED)
+async def get_building(code: Code, db: Db) -> dict:
     """One building with its grid, community and households."""
     return await db.run(building_detail, code)
 
 
-@router.get("/households/{code}", response_model=HouseholdDetail)
+@router.get("/households/{code}", response_model=HouseholdDetail, responses=NAMED)
 async def get_household(
-    code: str,
+    code: Code,
     db: Db,
     x_wangge_user: Annotated[
-        str | None, Header(description="Who reads (for the audit log).")
+        str | None, Header(max_length=200, description="Who reads (for the audit log).")
     ] = None,
 ) -> dict:
     """One household and its members, ID numbers and phones masked; the read is audited."""

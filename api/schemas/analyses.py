@@ -6,7 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from api.schemas.base import FeatureCollection, Schema
+from api.schemas.base import AREA_CODE, FeatureCollection, Schema
 
 Method = Literal["gi", "lisa", "kde", "emerging", "knox"]
 
@@ -15,12 +15,16 @@ class HotspotBody(BaseModel):
     """What to analyse and how."""
 
     method: Method = "gi"
-    area: str | None = Field(None, description="Area code; all incidents when absent.")
+    area: str | None = Field(
+        None, pattern=AREA_CODE, description="Area code; all incidents when absent."
+    )
     categories: list[str] | None = None
     since: str | None = Field(None, description="Reported at or after (ISO 8601).")
     until: str | None = Field(None, description="Reported before (ISO 8601).")
     resolution: int | None = Field(None, ge=4, le=12, description="H3 resolution.")
-    permutations: int = Field(999, ge=0, le=9999)
+    permutations: int | None = Field(
+        None, ge=0, le=9999, description="Default: 999 for gi and lisa, 99 for knox."
+    )
     seed: int = 0
     cell_size: float = Field(20.0, ge=5, le=1000, description="KDE cell, metres.")
     bandwidth: float | None = Field(None, gt=0, le=20_000, description="KDE bandwidth, metres.")

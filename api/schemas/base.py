@@ -6,6 +6,9 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict
 
+# Area codes are 12 ASCII digits (GB/T 2260 and the statistical division codes).
+AREA_CODE = r"^[0-9]{12}$"
+
 
 class Schema(BaseModel):
     """A response body. A field the schema does not list is refused (a 500 and a failing

@@ -39,6 +39,20 @@ def make_engine(settings: DatabaseSettings, **kwargs: object) -> Engine:
     return engine
 
 
+def session_options(settings: DatabaseSettings) -> str:
+    """libpq ``options`` that bound the API's sessions: its statement and idle-in-transaction
+    timeouts, set once per connection rather than per request.
+
+    >>> session_options(DatabaseSettings(statement_timeout_s=30, idle_in_transaction_timeout_s=0))
+    '-c statement_timeout=30000 -c idle_in_transaction_session_timeout=0'
+    """
+    limits = {
+        "statement_timeout": settings.statement_timeout_s,
+        "idle_in_transaction_session_timeout": settings.idle_in_transaction_timeout_s,
+    }
+    return " ".join(f"-c {name}={round(s * 1000)}" for name, s in limits.items())
+
+
 def secret_key(settings: DatabaseSettings) -> str:
     """The key protecting personal data at rest.
 

@@ -3,11 +3,13 @@
 Geometry is stored in EPSG:4326. Rules the database itself must keep — valid
 geometry, a child area's level below its parent's, one published plan per area —
 are constraints and triggers (see the first migration), not application code.
+The service's own tables (jobs, tile changes, ledgers) are in ``bookkeeping``, the
+accounts (users, tokens, sessions) in ``accounts_tables``; importing this module
+declares them too.
 """
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 from typing import Any
 
@@ -19,32 +21,24 @@ from sqlalchemy import (
     DateTime,
     Float,
     ForeignKey,
-    Identity,
     Index,
     Integer,
     LargeBinary,
-    MetaData,
     SmallInteger,
     String,
     Text,
     UniqueConstraint,
-    Uuid,
     func,
     text,
 )
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column
 
+# Their tables belong to Base.metadata too: the service's own, and the accounts.
+from gis.db import accounts_tables, bookkeeping  # noqa: F401
 from gis.db import columns as col
+from gis.db.base import Base
 from gis.db.columns import LTree, PointTileColumns
-
-NAMING = {
-    "ix": "ix_%(table_name)s_%(column_0_N_name)s",
-    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
-    "ck": "ck_%(table_name)s_%(constraint_name)s",
-    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
-    "pk": "pk_%(table_name)s",
-}
 
 AREA_LEVELS = ("district", "street", "community")
 PLAN_STATUSES = ("draft", "published", "archived")
@@ -54,11 +48,6 @@ CAMERA_STATUSES = ("online", "offline", "maintenance")
 INCIDENT_STATUSES = ("reported", "accepted", "dispatched", "resolved", "closed")
 INCIDENT_SOURCES = ("grid_worker", "hotline", "video", "110")
 INCIDENT_URGENCIES = ("low", "normal", "high", "critical")
-JOB_STATUSES = ("queued", "running", "done", "failed", "cancelled")
-
-
-class Base(DeclarativeBase):
-    metadata = MetaData(naming_convention=NAMING)
 
 
 class Area(Base):
@@ -332,62 +321,3 @@ class AuditLog(Base):
     object_type: Mapped[str] = mapped_column(String(32))
     object_id: Mapped[str | None] = mapped_column(Text)
     detail: Mapped[dict] = mapped_column(JSONB, server_default=text("'{}'::jsonb"))
-
-
-class TileChange(Base):
-    """Where a tile layer's data changed (written by triggers; see migration 0002)."""
-
-    __tablename__ = "tile_change"
-    __table_args__ = (
-        Index("ix_tile_change_bbox", "bbox", postgresql_using="gist"),
-        Index("ix_tile_change_layer_id", "layer", "id"),
-    )
-
-    id: Mapped[int] = mapped_column(BigInteger, Identity(), primary_key=True)
-    layer: Mapped[str] = mapped_column(String(32))
-    bbox: Mapped[Any] = mapped_column(col.geom_column("POLYGON"))
-    at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-
-
-class Job(Base):
-    """Long work run by a worker process (gis.jobs): what the API shows of it.
-
-    The queue itself is procrastinate's, in the schema ``procrastinate`` (0009).
-    """
-
-    __tablename__ = "job"
-    __table_args__ = (Index("ix_job_finished_at", "finished_at"),)
-
-    id: Mapped[uuid.UUID] = mapped_column(
-        Uuid, primary_key=True, server_default=text("gen_random_uuid()")
-    )
-    kind: Mapped[str] = mapped_column(String(32))
-    owner: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(
-        col.enum_type("job_status", JOB_STATUSES), server_default="queued"
-    )
-    params: Mapped[dict] = mapped_column(JSONB)
-    done: Mapped[int] = mapped_column(Integer, server_default="0")
-    total: Mapped[int | None] = mapped_column(Integer)
-    result: Mapped[dict | None] = mapped_column(JSONB)
-    error: Mapped[dict | None] = mapped_column(JSONB)
-    queue_id: Mapped[int | None] = mapped_column(BigInteger)
-    timeout_s: Mapped[int] = mapped_column(Integer)
-    attempts: Mapped[int] = mapped_column(Integer, server_default="0")
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-
-
-class HotspotLedger(Base):
-    """The ranked hot places of one saved analysis (see gis.hotspots.ledger_store.save_ledger)."""
-
-    __tablename__ = "hotspot_ledger"
-    __table_args__ = (Index("ix_hotspot_ledger_area_places", "area_code", "places", "id"),)
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
-    area_code: Mapped[str] = mapped_column(String(12))
-    places: Mapped[str] = mapped_column(Text)
-    params: Mapped[dict] = mapped_column(JSONB)
-    entries: Mapped[list] = mapped_column(JSONB)

@@ -20,7 +20,7 @@ from gis.errors import InvalidInput
 from gis.hotspots.emerging import EmergingResult, emerging_hotspots
 from gis.hotspots.getis_ord import GiStarResult, getis_ord
 from gis.hotspots.kde import DensitySurface, kernel_density
-from gis.hotspots.knox import KnoxResult, knox_test
+from gis.hotspots.knox import KNOX_PERMUTATIONS, KnoxResult, knox_test
 from gis.hotspots.local_moran import LocalMoranResult, local_moran
 from gis.hotspots.selection import IncidentFilter
 
@@ -45,7 +45,7 @@ class HotspotRequest:
     method: Method
     where: IncidentFilter = field(default_factory=IncidentFilter)
     resolution: int | None = None
-    permutations: int = 999
+    permutations: int | None = None  # None: 999 for gi and lisa, 99 for knox
     seed: int = 0
     cell_size: float = 20.0
     bandwidth: float | None = None
@@ -53,6 +53,9 @@ class HotspotRequest:
     step: str = "7D"
 
     def __post_init__(self) -> None:
+        if self.permutations is None:
+            default = KNOX_PERMUTATIONS if self.method == "knox" else 999
+            object.__setattr__(self, "permutations", default)
         if self.method not in METHODS:
             choices = ", ".join(METHODS)
             raise InvalidInput(f"unknown method {self.method!r}; choose one of {choices}")

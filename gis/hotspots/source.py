@@ -52,12 +52,38 @@ def count_incidents(engine: Engine, where: IncidentFilter | None = None) -> int:
         return int(conn.execute(query("gis.hotspots", "incidents", "count"), params).scalar())
 
 
+def incident_extent(engine: Engine, where: IncidentFilter | None = None) -> dict[str, Any]:
+    """What the incidents :func:`read_incidents` would return span, without reading them:
+    ``n``, ``hull_km2``, the box (``west``, ``south``, ``east``, ``north``), ``first``
+    and ``last`` report times. Analyses are bounded on these before they start."""
+    params = _params(engine, where)
+    with engine.connect() as conn:
+        row = conn.execute(query("gis.hotspots", "incidents", "extent"), params).mappings().one()
+    return dict(row)
+
+
+def _time(name: str, value: Any) -> pd.Timestamp | None:
+    """A window end as a time; a naive one is in China Standard Time, as the data are."""
+    if value is None:
+        return None
+    try:
+        stamp = pd.Timestamp(value)
+    except (ValueError, TypeError):
+        raise InvalidInput(
+            f"{name} {value!r} is not a date or time: use ISO 8601, e.g. 2026-05-01 "
+            "or 2026-05-01T08:00+08:00"
+        ) from None
+    if pd.isna(stamp):
+        raise InvalidInput(f"{name} {value!r} is not a date or time")
+    return stamp.tz_localize("Asia/Shanghai") if stamp.tzinfo is None else stamp
+
+
 def _params(engine: Engine, where: IncidentFilter | None) -> dict[str, Any]:
     """Checked filter values: an area code that exists, a window that is not empty."""
     where = where or IncidentFilter()
-    since, until = where.since, where.until
-    if since is not None and until is not None and str(since) >= str(until):
-        raise InvalidInput(f"since ({since}) must be earlier than until ({until})")
+    since, until = _time("since", where.since), _time("until", where.until)
+    if since is not None and until is not None and since >= until:
+        raise InvalidInput(f"since ({where.since}) must be earlier than until ({where.until})")
     path = None
     if where.area is not None:
         if not isinstance(where.area, str):
@@ -70,6 +96,6 @@ def _params(engine: Engine, where: IncidentFilter | None) -> dict[str, Any]:
     return {
         "path": path,
         "categories": list(where.categories) if where.categories else None,
-        "since": since,
-        "until": until,
+        "since": None if since is None else since.to_pydatetime(),
+        "until": None if until is None else until.to_pydatetime(),
     }

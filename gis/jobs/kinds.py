@@ -7,6 +7,7 @@ a progress callback that also stops the work when it is cancelled or late.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -15,6 +16,7 @@ from sqlalchemy import Connection, Engine
 
 from gis.db.statements import query
 from gis.errors import InvalidInput
+from gis.jobs import analysis
 from gis.partition.model import Rules
 from gis.partition.store import create_plan, plan_row, validate_stored
 from gis.places.areas import area_by_code
@@ -29,7 +31,7 @@ MAX_PLAN_BUILDINGS = 400_000
 class JobKind:
     name: str
     check: Callable[[Connection, dict[str, Any]], dict[str, Any]]
-    run: Callable[[Engine, dict[str, Any], Progress], Any]
+    run: Callable[[Engine, dict[str, Any], Progress, uuid.UUID | None], Any]
     timeout_s: int
 
 
@@ -49,7 +51,9 @@ def _check_plan(conn: Connection, params: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
-def _run_plan(engine: Engine, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+def _run_plan(
+    engine: Engine, params: dict[str, Any], progress: Progress, job_id: uuid.UUID | None
+) -> dict[str, Any]:
     rule_keys = ("min_households", "max_households", "target_households", "max_area_km2",
                  "rural_one_grid")  # fmt: skip
     rules = Rules(**{k: params[k] for k in rule_keys if k in params})
@@ -65,7 +69,9 @@ def _check_report(conn: Connection, params: dict[str, Any]) -> dict[str, Any]:
     return params
 
 
-def _run_report(engine: Engine, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+def _run_report(
+    engine: Engine, params: dict[str, Any], progress: Progress, job_id: uuid.UUID | None
+) -> dict[str, Any]:
     return validate_stored(engine, params["plan_id"]).to_dict()
 
 
@@ -74,6 +80,7 @@ KINDS: dict[str, JobKind] = {
     for k in (
         JobKind("plan", _check_plan, _run_plan, timeout_s=900),
         JobKind("plan_report", _check_report, _run_report, timeout_s=300),
+        JobKind("hotspots", analysis.check, analysis.run_analysis, timeout_s=600),
     )
 }
 

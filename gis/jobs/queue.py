@@ -2,8 +2,8 @@
 
 The API enqueues a job's id (``enqueue``); a worker process (``wangge worker``, one
 started by ``wangge serve``) runs it with ``gis.jobs.runner``. The queue's tables
-live in the schema ``procrastinate`` (migration 0009). Housekeeping runs every five
-minutes in a worker: jobs whose worker died are queued again, finished jobs older
+live in the schema ``procrastinate`` (migration 0009). Housekeeping runs every minute
+in a worker: jobs whose worker died are queued again, finished jobs older
 than ``WANGGE_JOBS_KEEP_HOURS`` are pruned.
 """
 
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import uuid
 
 import procrastinate
@@ -26,9 +27,14 @@ from gis.settings import JobSettings
 log = logging.getLogger("wangge.jobs")
 QUEUE = "wangge"
 RUN = "wangge.run_job"
-# A run that loses its database is tried again: a restart of PostgreSQL loses no job.
+HEARTBEAT_S = 5
+STALLED_AFTER_S = 15  # three missed heartbeats: the worker is gone
+# A run that loses its database, or whose worker is stopped under it, is tried again:
+# a restart of PostgreSQL or of the service loses no job.
 RETRY = procrastinate.RetryStrategy(
-    max_attempts=5, wait=3, retry_exceptions={OperationalError, DatabaseUnavailable}
+    max_attempts=5,
+    wait=3,
+    retry_exceptions={OperationalError, DatabaseUnavailable, asyncio.CancelledError},
 )
 
 
@@ -56,7 +62,7 @@ def make_queue(database_url: str, settings: JobSettings | None = None) -> procra
             max_timeout_s=settings.max_timeout_s,
         )  # fmt: skip
 
-    @app.periodic(cron="*/5 * * * *")
+    @app.periodic(cron="* * * * *")
     @app.task(name="wangge.housekeeping", queue=QUEUE, pass_context=True)
     async def housekeeping(context: procrastinate.JobContext, timestamp: int) -> None:
         await requeue_stalled(context.app, context.additional_context["engine"])
@@ -83,7 +89,10 @@ async def abort(app: procrastinate.App, queue_id: int) -> None:
 
 async def requeue_stalled(app: procrastinate.App, engine: Engine) -> int:
     """Queue again the jobs whose worker stopped sending heartbeats (it died)."""
-    stalled = list(await app.job_manager.get_stalled_jobs(queue=QUEUE, task_name=RUN))
+    found = await app.job_manager.get_stalled_jobs(
+        queue=QUEUE, task_name=RUN, seconds_since_heartbeat=STALLED_AFTER_S
+    )
+    stalled = list(found)
     for job in stalled:
         with engine.begin() as conn:
             requeue_job(conn, job.id)
@@ -108,5 +117,11 @@ async def _serve(app: procrastinate.App, engine: Engine, name: str) -> None:
             log.warning("%d jobs of a stopped worker were queued again", requeued)
         await app.run_worker_async(
             queues=[QUEUE], concurrency=1, name=name, additional_context={"engine": engine},
-            shutdown_graceful_timeout=3, update_heartbeat_interval=5, stalled_worker_timeout=15,
+            shutdown_graceful_timeout=3, update_heartbeat_interval=HEARTBEAT_S,
+            stalled_worker_timeout=STALLED_AFTER_S,
         )  # fmt: skip
+    # A job still running in its thread (a numba kernel cannot be interrupted) would keep
+    # the process alive until it ends: leave now; the next worker takes the job again.
+    log.info("worker %s stopped", name)
+    logging.shutdown()
+    os._exit(0)

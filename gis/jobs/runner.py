@@ -83,7 +83,7 @@ def execute(
     status, result, error = "done", None, None
     try:
         progress(0, 1)  # a job cancelled while queued stops before any work
-        result = kind.run(engine, row["params"], progress)
+        result = kind.run(engine, row["params"], progress, job_id)
     except JobStopped as stop:
         if stop.problem is None:
             return "cancelled"

@@ -39,17 +39,18 @@ def list_buildings(
     west, south, east, north = bbox or (None, None, None, None)
     params = {"community": community, "grid": grid, "west": west, "south": south, "east": east,
               "north": north, "limit": request.limit, "offset": request.offset}  # fmt: skip
-    sql = statement("gis.places", "buildings", "list").format(where="\n  AND ".join(filters))
+    where = "\n  AND ".join(filters)
+    sql = statement("gis.places", "buildings", "list").format(where=where)
     rows = conn.execute(text(sql), params).mappings().all()
-    total = rows[0]["total"] if rows else _count_beyond(conn, request)
+    if rows:
+        total = rows[0]["total"]
+    elif request.offset == 0:
+        total = 0
+    else:  # a page past the end has no row to carry the window count: count apart
+        count = statement("gis.places", "buildings", "count").format(where=where)
+        total = conn.execute(text(count), params).scalar_one()
     items = [{k: v for k, v in r.items() if k != "total"} for r in rows]
     return page(items, int(total), request)
-
-
-def _count_beyond(conn: Connection, request: PageRequest) -> int:
-    # An offset past the end returns no rows, hence no window count; the total is
-    # then unknown but at most the offset, which is all a client needs to stop.
-    return 0 if request.offset == 0 else request.offset
 
 
 def building_detail(conn: Connection, code: str) -> dict[str, Any]:

@@ -10,6 +10,7 @@ from pyproj import Geod
 from gis.errors import InvalidInput
 
 MAX_LIMIT = 500
+MAX_OFFSET = 1_000_000  # far past any list a community, grid or box holds
 MAX_BBOX_KM2 = 100.0  # a few streets: more belongs in tiles, not a list
 _GEOD = Geod(ellps="WGS84")
 
@@ -22,8 +23,8 @@ class PageRequest:
     def __post_init__(self) -> None:
         if not 1 <= self.limit <= MAX_LIMIT:
             raise InvalidInput(f"limit must be between 1 and {MAX_LIMIT}, not {self.limit}")
-        if self.offset < 0:
-            raise InvalidInput(f"offset must be 0 or more, not {self.offset}")
+        if not 0 <= self.offset <= MAX_OFFSET:
+            raise InvalidInput(f"offset must be between 0 and {MAX_OFFSET:,}, not {self.offset}")
 
 
 def page(items: list[dict[str, Any]], total: int, request: PageRequest) -> dict[str, Any]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import time
 
 import morecantile
 import pytest
@@ -11,18 +12,28 @@ from PIL import Image
 from shapely.geometry import shape
 
 from api.app import create_app
+from tests.common import worker_process
 
 
 @pytest.fixture(scope="module")
 def client(settings, sample_city):
-    with TestClient(create_app(settings)) as c:
+    with worker_process(settings.database_url), TestClient(create_app(settings)) as c:
         yield c
 
 
 def analyse(client, **body) -> dict:
+    """Submit an analysis (a job), wait for it, and return its result."""
     response = client.post("/api/v1/analyses/hotspots", json=body)
-    assert response.status_code == 200, response.text
-    return response.json()
+    assert response.status_code == 202, response.text
+    deadline = time.monotonic() + 120
+    while (job := client.get(response.headers["location"]).json())["status"] in (
+        "queued",
+        "running",
+    ):
+        assert time.monotonic() < deadline
+        time.sleep(0.2)
+    assert job["status"] == "done", job["error"]
+    return job["result"]
 
 
 @pytest.mark.parametrize("method", ["gi", "lisa", "emerging"], ids=str)
@@ -78,8 +89,24 @@ def test_ledger_follows_hot_places_between_runs(client) -> None:
         ({"method": "voodoo"}, 422, "body.method"),
         ({"method": "gi", "since": "2026-05-01", "until": "2026-01-01"}, 422, "earlier than"),
         ({"method": "kde", "ledger": True, "area": "331004000000"}, 422, "Gi* or emerging"),
+        ({"method": "gi", "since": "last tuesday"}, 422, "not a date"),
+        ({"method": "lisa", "permutations": 9999, "resolution": 12}, 422, "H3 cells"),
+        ({"method": "gi", "permutations": 9999, "resolution": 10}, 422, "cells × permutations"),
+        ({"method": "kde", "cell_size": 5}, 422, "raster cells"),
+        ({"method": "emerging", "step": "1h"}, 422, "time steps"),
     ],
-    ids=["empty-window", "unknown-area", "unknown-method", "inverted-window", "kde-ledger"],
+    ids=[
+        "empty-window",
+        "unknown-area",
+        "unknown-method",
+        "inverted-window",
+        "kde-ledger",
+        "not-a-date",
+        "too-many-cells",
+        "too-many-draws",
+        "raster-too-big",
+        "too-many-steps",
+    ],
 )
 def test_bad_requests_are_problems(client, body: dict, status: int, detail: str) -> None:
     response = client.post("/api/v1/analyses/hotspots", json=body)

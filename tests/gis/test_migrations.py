@@ -36,7 +36,10 @@ def test_up_down_up(fresh) -> None:
     assert _tables(fresh) == set()
     with fresh.connect() as conn:
         types = conn.execute(
-            text("SELECT typname FROM pg_type WHERE typname IN ('area_level', 'plan_status')")
+            text(
+                "SELECT typname FROM pg_type "
+                "WHERE typname IN ('area_level', 'plan_status', 'user_role')"
+            )
         ).all()
     assert types == []
     migrate.upgrade(fresh)

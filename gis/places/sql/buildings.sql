@@ -10,6 +10,12 @@ WHERE {where}
 ORDER BY b.code
 LIMIT :limit OFFSET :offset;
 
+-- name: count
+-- The total when a page past the end has no rows to carry it; the same filters as list.
+SELECT count(*) AS total
+FROM building b
+WHERE {where};
+
 -- name: detail
 -- Its grid is the one of the published plan, if any.
 SELECT b.id, b.code, b.address, b.levels, b.kind, b.households AS households_declared,

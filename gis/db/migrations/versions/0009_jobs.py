@@ -3,7 +3,9 @@
 Long work (plans, analyses, fresh reports, imports) runs in worker processes
 through procrastinate, a job queue on PostgreSQL itself. Its tables, types and
 functions live in the schema ``procrastinate`` so the application's schema stays
-the models'; ``job`` holds what the API shows: owner, progress, result, problem.
+the models'; ``job`` holds what the API shows: owner, progress, result, problem;
+``density_surface`` the KDE rasters a job made, for their PNG tiles (pruned with
+their job).
 
 Revision ID: 0009
 Revises: 0008
@@ -57,9 +59,29 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_job")),
     )  # fmt: skip
     op.create_index("ix_job_finished_at", "job", ["finished_at"])
+    op.create_table(
+        "density_surface",
+        sa.Column("id", sa.String(length=12), nullable=False),
+        sa.Column("job_id", sa.Uuid(), nullable=True),
+        sa.Column(
+            "created_at", sa.DateTime(timezone=True), server_default=sa.text("now()"),
+            nullable=False,
+        ),
+        sa.Column("crs_wkt", sa.Text(), nullable=False),
+        sa.Column("transform", postgresql.ARRAY(sa.Float()), nullable=False),
+        sa.Column("rows", sa.Integer(), nullable=False),
+        sa.Column("cols", sa.Integer(), nullable=False),
+        sa.Column("vmax", sa.Float(), nullable=False),
+        sa.Column("cells", sa.LargeBinary(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["job_id"], ["job.id"], name=op.f("fk_density_surface_job_id_job"), ondelete="CASCADE"
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_density_surface")),
+    )  # fmt: skip
 
 
 def downgrade() -> None:
+    op.drop_table("density_surface")
     op.drop_index("ix_job_finished_at", table_name="job")
     op.drop_table("job")
     op.execute("DROP TYPE job_status")

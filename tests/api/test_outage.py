@@ -1,0 +1,92 @@
+"""PostgreSQL restarts under the API: 503 problems during the outage, answers again
+after it, and a job queued before it is not lost."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+
+import httpx
+import pytest
+import uvicorn
+from sqlalchemy import create_engine
+
+from api.app import create_app
+from gis.db.embedded import EmbeddedCluster
+from gis.db.migrate import upgrade
+from gis.load import load_frame
+from gis.settings import DatabaseSettings
+from tests.common import TEST_KEY, reachable_tmpdir, small_areas, small_buildings, worker_process
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    cluster = EmbeddedCluster(reachable_tmpdir("wangge-outage-") / "db", ephemeral=True)
+    url = cluster.up().url
+    engine = create_engine(url)
+    upgrade(engine)
+    load_frame(engine, "areas", small_areas())
+    load_frame(engine, "buildings", small_buildings())
+    engine.dispose()
+    yield cluster
+    cluster.destroy()
+
+
+@pytest.fixture(scope="module")
+def server(cluster):
+    settings = DatabaseSettings(database_url=cluster.url(), secret_key=TEST_KEY, pool_timeout_s=3)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="error")
+    srv = uvicorn.Server(config)
+    thread = threading.Thread(target=srv.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not srv.started:
+        assert time.monotonic() < deadline, "the test server did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    srv.should_exit = True
+    thread.join(timeout=10)
+
+
+def _until_ok(url: str, timeout_s: float = 30) -> httpx.Response:
+    deadline = time.monotonic() + timeout_s
+    while True:
+        response = httpx.get(url, timeout=10)
+        if response.status_code == 200 or time.monotonic() > deadline:
+            return response
+        time.sleep(0.3)
+
+
+def test_a_restart_gives_503_problems_then_answers_and_loses_no_job(cluster, server) -> None:
+    queued = httpx.post(
+        f"{server}/api/v1/plans",
+        json={"area": "331004001000", "name": "across the outage", "min_households": 10,
+              "max_households": 40},
+        timeout=10,
+    )  # fmt: skip
+    assert queued.status_code == 202, queued.text
+    job_url = server + queued.headers["location"]
+    port = cluster.status().port
+
+    cluster.down()
+    for path in ("/healthz", "/api/v1/areas", "/api/v1/areas/331004000000", job_url[len(server) :]):
+        response = httpx.get(server + path, timeout=20)
+        assert response.status_code == 503, (path, response.text)
+        assert response.headers["content-type"] == "application/problem+json"
+        assert "Retry-After" in response.headers
+        assert str(port) not in response.text and "127.0.0.1" not in response.text
+
+    cluster.up()
+    assert _until_ok(f"{server}/api/v1/areas/331004000000").status_code == 200
+    assert _until_ok(f"{server}/healthz").status_code == 200
+    with worker_process(cluster.url()):
+        deadline = time.monotonic() + 60
+        while (job := _until_ok(job_url).json())["status"] in ("queued", "running"):
+            assert time.monotonic() < deadline, job
+            time.sleep(0.3)
+    assert job["status"] == "done", job["error"]
+    assert job["result"]["plan_id"] > 0
