@@ -18,7 +18,10 @@ import time
 
 log = logging.getLogger("wangge.serve")
 RESTART_AFTER_S = 2.0
-WORKER_NICENESS = 10
+WORKER_NICENESS = 19  # the lowest: a request always goes first
+# A worker in a numba kernel holds the GIL and cannot even take its SIGTERM until the
+# kernel returns: after this long it is killed, and its job is queued again.
+STOP_WITHIN_S = 5.0
 
 
 class Supervisor:
@@ -35,7 +38,7 @@ class Supervisor:
         if self.count:
             self._watcher.start()
 
-    def stop(self, timeout_s: float = 7.0) -> None:
+    def stop(self, timeout_s: float = STOP_WITHIN_S) -> None:
         """SIGTERM every worker; whatever still runs after ``timeout_s`` is killed."""
         self._stopping.set()
         for proc in self._procs:

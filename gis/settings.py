@@ -93,3 +93,8 @@ class JobSettings(BaseSettings):
     workers: int = Field(
         default=1, ge=0, description="Worker processes `wangge serve` starts beside the API."
     )
+    warm_up: bool = Field(
+        default=True,
+        description="Compile the analyses' kernels when a worker starts (about 30 s), so a "
+        "user's first analysis does not wait for it.",
+    )

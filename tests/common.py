@@ -70,7 +70,8 @@ def small_buildings():
 def worker_process(database_url: str) -> Iterator[subprocess.Popen]:
     """A real `wangge worker` process on ``database_url``, stopped (and checked to stop
     within 15 s of SIGTERM) at the end."""
-    env = {**os.environ, "WANGGE_DATABASE_URL": database_url, "WANGGE_SECRET_KEY": TEST_KEY}
+    env = {**os.environ, "WANGGE_DATABASE_URL": database_url, "WANGGE_SECRET_KEY": TEST_KEY,
+           "WANGGE_JOBS_WARM_UP": "false"}  # fmt: skip
     proc = subprocess.Popen(
         [sys.executable, "-m", "api.cli", "worker", "--name", "test"],
         env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,

@@ -20,6 +20,7 @@ from sqlalchemy import Engine, make_url
 from sqlalchemy.exc import OperationalError
 
 from gis.errors import DatabaseUnavailable
+from gis.hotspots.warmup import warm_up
 from gis.jobs.runner import execute
 from gis.jobs.store import prune_jobs, requeue_job
 from gis.settings import JobSettings
@@ -107,14 +108,18 @@ def run_worker(engine: Engine, database_url: str, *, name: str = "worker") -> No
     more at once. On a stop, a running job gets a few seconds to notice, then the
     process ends and the next worker takes the job again.
     """
-    asyncio.run(_serve(make_queue(database_url), engine, name))
+    settings = JobSettings()
+    asyncio.run(_serve(make_queue(database_url, settings), engine, name, settings))
 
 
-async def _serve(app: procrastinate.App, engine: Engine, name: str) -> None:
+async def _serve(app: procrastinate.App, engine: Engine, name: str, settings: JobSettings) -> None:
     async with app.open_async():
         requeued = await requeue_stalled(app, engine)
         if requeued:
             log.warning("%d jobs of a stopped worker were queued again", requeued)
+        if settings.warm_up:
+            log.info("worker %s: compiling the analysis kernels before taking jobs", name)
+            log.info("worker %s: ready after %.1f s", name, await asyncio.to_thread(warm_up))
         await app.run_worker_async(
             queues=[QUEUE], concurrency=1, name=name, additional_context={"engine": engine},
             shutdown_graceful_timeout=3, update_heartbeat_interval=HEARTBEAT_S,
