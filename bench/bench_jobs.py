@@ -76,6 +76,7 @@ def main() -> None:
     finally:
         if server.poll() is None:
             os.killpg(server.pid, signal.SIGKILL)
+        _clear_queue()  # the jobs the stop put back in the queue are the bench's, not yours
 
 
 async def _load(base: str, seconds: float, clients: int) -> dict[str, list[float]]:

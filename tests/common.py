@@ -85,3 +85,30 @@ def worker_process(database_url: str) -> Iterator[subprocess.Popen]:
         except subprocess.TimeoutExpired:
             proc.kill()
             raise AssertionError("the worker did not stop within 15 s of SIGTERM") from None
+
+
+@contextmanager
+def live_server(app) -> Iterator[str]:
+    """``app`` served by a real uvicorn on a free port of 127.0.0.1, in a thread; yields
+    its base URL and stops it at the end."""
+    import socket
+    import threading
+    import time
+
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="error"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert time.monotonic() < deadline, "the test server did not start"
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)

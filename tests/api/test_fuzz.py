@@ -18,20 +18,17 @@ import os
 import socket
 import subprocess
 import sys
-import threading
-import time
 from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from sqlalchemy import create_engine, text
 
 from api.app import create_app
 from gis.db.migrate import upgrade
 from gis.settings import DatabaseSettings
-from tests.common import TEST_KEY
+from tests.common import TEST_KEY, live_server
 
 STREET = "331004001000"
 EXAMPLES = int(os.environ.get("WANGGE_FUZZ_EXAMPLES", "25"))
@@ -98,22 +95,10 @@ def fuzz_city(make_database) -> Iterator[tuple[DatabaseSettings, dict]]:
 
 
 @pytest.fixture(scope="module")
-def live_server(fuzz_city) -> Iterator[str]:
+def live(fuzz_city) -> Iterator[str]:
     settings, _ = fuzz_city
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="error")
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert time.monotonic() < deadline, "the test server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with live_server(create_app(settings)) as url:
+        yield url
 
 
 def _tile(lon: float, lat: float, z: int) -> tuple[int, int]:
@@ -228,7 +213,7 @@ def schemathesis_config(facts: dict) -> str:
 
 
 def test_schemathesis_finds_no_server_error_schema_violation_or_undocumented_status(
-    live_server: str, fuzz_city, tmp_path: Path
+    live: str, fuzz_city, tmp_path: Path
 ) -> None:
     _, facts = fuzz_city
     config = tmp_path / "schemathesis.toml"
@@ -236,7 +221,7 @@ def test_schemathesis_finds_no_server_error_schema_violation_or_undocumented_sta
     report = tmp_path / "report.json"
     command = [
         sys.executable, "-m", "schemathesis.cli", "--config-file", str(config), "--no-color",
-        "run", f"{live_server}/openapi.json",
+        "run", f"{live}/openapi.json",
         "--phases", "examples,coverage,fuzzing,stateful", "--checks", "all",
         "--seed", str(SEED), "--workers", "1", "--request-timeout", "30",
         "--report", "json", "--report-json-path", str(report),
@@ -264,8 +249,8 @@ def test_schemathesis_finds_no_server_error_schema_violation_or_undocumented_sta
     assert result["test_cases"]["generated"] >= 10 * operations["tested"]
 
 
-def test_a_100_mb_body_is_refused_before_it_is_read(live_server: str) -> None:
-    host, port = live_server.removeprefix("http://").split(":")
+def test_a_100_mb_body_is_refused_before_it_is_read(live: str) -> None:
+    host, port = live.removeprefix("http://").split(":")
     head = (
         "POST /api/v1/plans HTTP/1.1\r\nHost: wangge\r\nContent-Type: application/json\r\n"
         f"Content-Length: {100 * 2**20}\r\n\r\n"

@@ -3,13 +3,10 @@ after it, and a job queued before it is not lost."""
 
 from __future__ import annotations
 
-import socket
-import threading
 import time
 
 import httpx
 import pytest
-import uvicorn
 from sqlalchemy import create_engine
 
 from api.app import create_app
@@ -17,7 +14,14 @@ from gis.db.embedded import EmbeddedCluster
 from gis.db.migrate import upgrade
 from gis.load import load_frame
 from gis.settings import DatabaseSettings
-from tests.common import TEST_KEY, reachable_tmpdir, small_areas, small_buildings, worker_process
+from tests.common import (
+    TEST_KEY,
+    live_server,
+    reachable_tmpdir,
+    small_areas,
+    small_buildings,
+    worker_process,
+)
 
 
 @pytest.fixture(scope="module")
@@ -36,20 +40,8 @@ def cluster():
 @pytest.fixture(scope="module")
 def server(cluster):
     settings = DatabaseSettings(database_url=cluster.url(), secret_key=TEST_KEY, pool_timeout_s=3)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    config = uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="error")
-    srv = uvicorn.Server(config)
-    thread = threading.Thread(target=srv.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not srv.started:
-        assert time.monotonic() < deadline, "the test server did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    srv.should_exit = True
-    thread.join(timeout=10)
+    with live_server(create_app(settings)) as url:
+        yield url
 
 
 def _until_ok(url: str, timeout_s: float = 30) -> httpx.Response:
