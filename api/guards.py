@@ -134,7 +134,7 @@ class Guard:
         if refusal is not None:
             await refusal(scope, receive, send)
             return
-        await self.app(scope, self._bounded(receive, b"json" in content_type), send)
+        await self.app(scope, self._bounded(receive, b"json" in content_type.lower()), send)
 
     def _refuse_url(self, scope: Scope):
         path = scope.get("path", "")

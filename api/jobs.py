@@ -13,7 +13,14 @@ from api.dependencies import Database
 from api.problems import status_of
 from gis.jobs import cancel_job, check_and_create, get_job, parse_id, set_queue_id
 from gis.jobs.queue import abort, enqueue
+from gis.jobs.store import finish_job
 from gis.settings import JobSettings
+
+NOT_QUEUED = {
+    "title": "job not queued",
+    "detail": "the job could not be handed to the workers; submit it again",
+    "error": "DatabaseUnavailable",
+}
 
 
 class Jobs:
@@ -29,7 +36,11 @@ class Jobs:
         job_id = await self.db.run(
             check_and_create, kind, params, owner=owner, settings=self.settings
         )
-        queue_id = await enqueue(self.queue, job_id)
+        try:
+            queue_id = await enqueue(self.queue, job_id)
+        except Exception:
+            await self.db.run(finish_job, job_id, "failed", error=NOT_QUEUED)
+            raise  # a problem for the client (a 503 when the database is the cause)
         await self.db.run(set_queue_id, job_id, queue_id)
         response.status_code = 202
         response.headers["Location"] = f"/api/v1/jobs/{job_id}"

@@ -29,8 +29,10 @@ from api.schemas.problems import MEDIA_TYPE, REF, Problem
 from gis import errors
 from gis.errors import (
     DatabaseUnavailable,
+    Forbidden,
     InvalidInput,
     JobTimedOut,
+    NotAuthenticated,
     NotFound,
     PlanNotDraft,
     PreconditionRequired,
@@ -50,6 +52,8 @@ STATUS = {
     DatabaseUnavailable: 503,
     SetupError: 503,
     JobTimedOut: 504,
+    NotAuthenticated: 401,
+    Forbidden: 403,
 }
 RETRY_AFTER_S = {"busy": "2", "down": "5"}
 # SQLSTATE classes of a database that cannot serve now but may soon: connection lost

@@ -25,7 +25,7 @@ class HotspotBody(BaseModel):
     permutations: int | None = Field(
         None, ge=0, le=9999, description="Default: 999 for gi and lisa, 99 for knox."
     )
-    seed: int = 0
+    seed: int = Field(0, ge=0, le=2**32 - 1)
     cell_size: float = Field(20.0, ge=5, le=1000, description="KDE cell, metres.")
     bandwidth: float | None = Field(None, gt=0, le=20_000, description="KDE bandwidth, metres.")
     top_percent: float = Field(5.0, gt=0, le=50)

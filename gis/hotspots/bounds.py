@@ -60,7 +60,7 @@ def check_analysis(request: HotspotRequest, extent: dict[str, Any]) -> None:
             _at_most("cells × permutations", draws, MAX_CELL_DRAWS,
                      "use fewer permutations (999 is usual) or a coarser resolution")  # fmt: skip
         else:
-            steps = span_days / pd.Timedelta(request.step).total_seconds() * 86_400
+            steps = span_days / (_step(request.step).total_seconds() / 86_400)
             _at_most("time steps", steps, MAX_TIME_STEPS, "use a longer step, e.g. 7D or 30D")
     elif request.method == "kde":
         _check_raster(request, extent)
@@ -72,6 +72,16 @@ def check_analysis(request: HotspotRequest, extent: dict[str, Any]) -> None:
 def _at_most(what: str, value: float, bound: float, fix: str) -> None:
     if value > bound:
         raise InvalidInput(f"{value:,.0f} {what}, more than the {bound:,.0f} allowed: {fix}")
+
+
+def _step(step: str) -> pd.Timedelta:
+    try:
+        parsed = pd.Timedelta(step)
+    except (ValueError, TypeError):
+        raise InvalidInput(f"step {step!r} is not a time step: use e.g. 1D, 7D or 30D") from None
+    if not parsed > pd.Timedelta(0):
+        raise InvalidInput(f"step {step!r} must be longer than zero, e.g. 7D")
+    return parsed
 
 
 def _span_days(extent: dict[str, Any]) -> float:

@@ -18,7 +18,7 @@ from typing import Any
 
 import geopandas as gpd
 import pandas as pd
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from gis.db.statements import query
 from gis.errors import InvalidInput
@@ -33,8 +33,8 @@ def read_incidents(engine: Engine, where: IncidentFilter | None = None) -> gpd.G
     ``reported_at`` is in Asia/Shanghai time; the columns are always ``reported_at`` and
     ``category`` (the filter's column names are for frames, not the database).
     """
-    params = _params(engine, where)
     with engine.connect() as conn:
+        params = _params(conn, where)
         frame = gpd.read_postgis(
             query("gis.hotspots", "incidents", "read"), conn, geom_col="geometry", params=params
         )
@@ -47,18 +47,18 @@ def read_incidents(engine: Engine, where: IncidentFilter | None = None) -> gpd.G
 
 def count_incidents(engine: Engine, where: IncidentFilter | None = None) -> int:
     """How many incidents :func:`read_incidents` would return, without reading them."""
-    params = _params(engine, where)
     with engine.connect() as conn:
+        params = _params(conn, where)
         return int(conn.execute(query("gis.hotspots", "incidents", "count"), params).scalar())
 
 
-def incident_extent(engine: Engine, where: IncidentFilter | None = None) -> dict[str, Any]:
+def incident_extent(conn: Connection, where: IncidentFilter | None = None) -> dict[str, Any]:
     """What the incidents :func:`read_incidents` would return span, without reading them:
     ``n``, ``hull_km2``, the box (``west``, ``south``, ``east``, ``north``), ``first``
-    and ``last`` report times. Analyses are bounded on these before they start."""
-    params = _params(engine, where)
-    with engine.connect() as conn:
-        row = conn.execute(query("gis.hotspots", "incidents", "extent"), params).mappings().one()
+    and ``last`` report times. Analyses are bounded on these before they start. It runs
+    on the caller's connection: a request checking a job takes no second one."""
+    params = _params(conn, where)
+    row = conn.execute(query("gis.hotspots", "incidents", "extent"), params).mappings().one()
     return dict(row)
 
 
@@ -78,7 +78,7 @@ def _time(name: str, value: Any) -> pd.Timestamp | None:
     return stamp.tz_localize("Asia/Shanghai") if stamp.tzinfo is None else stamp
 
 
-def _params(engine: Engine, where: IncidentFilter | None) -> dict[str, Any]:
+def _params(conn: Connection, where: IncidentFilter | None) -> dict[str, Any]:
     """Checked filter values: an area code that exists, a window that is not empty."""
     where = where or IncidentFilter()
     since, until = _time("since", where.since), _time("until", where.until)
@@ -91,8 +91,7 @@ def _params(engine: Engine, where: IncidentFilter | None) -> dict[str, Any]:
                 "read_incidents selects by area code (a district, street or community), "
                 "not by polygons: give the code"
             )
-        with engine.connect() as conn:
-            path = area_by_code(conn, where.area)["path"]
+        path = area_by_code(conn, where.area)["path"]
     return {
         "path": path,
         "categories": list(where.categories) if where.categories else None,

@@ -40,7 +40,7 @@ def check(conn: Connection, params: dict[str, Any]) -> dict[str, Any]:
             raise InvalidInput("a ledger is kept per area: give an area with ledger=true")
         if request.method not in LEDGER_METHODS:
             raise InvalidInput("a ledger follows Gi* or emerging hot spots, not this method")
-    check_analysis(request, incident_extent(conn.engine, where))
+    check_analysis(request, incident_extent(conn, where))
     return params
 
 
@@ -68,6 +68,7 @@ def run_analysis(
         body["table"] = result.to_frame().to_dict(orient="records")
     else:
         body["features"] = json.loads(features(result, request).to_json(drop_id=True))
+    progress(3, 3)  # the last chance to stop: what follows is kept
     with engine.begin() as conn:
         if isinstance(result, DensitySurface):
             key = save_surface(conn, result, job_id)
@@ -76,5 +77,4 @@ def run_analysis(
     if params.get("ledger"):
         table = save_ledger(engine, params["area"], result)
         body["ledger"] = json.loads(table.to_json(orient="records"))
-    progress(3, 3)
     return body

@@ -18,7 +18,7 @@ from gis.db.statements import query
 from gis.errors import InvalidInput
 from gis.jobs import analysis
 from gis.partition.model import Rules
-from gis.partition.store import create_plan, plan_row, validate_stored
+from gis.partition.store import RULE_FIELDS, create_plan, plan_row, validate_stored
 from gis.places.areas import area_by_code
 
 Progress = Callable[[int, int], None]
@@ -35,10 +35,13 @@ class JobKind:
     timeout_s: int
 
 
+def _rules(params: dict[str, Any]) -> Rules:
+    """The plan's rules from a request: those given, Rules' defaults for the rest."""
+    return Rules(**{k: params[k] for k in RULE_FIELDS if params.get(k) is not None})
+
+
 def _check_plan(conn: Connection, params: dict[str, Any]) -> dict[str, Any]:
-    rules = {k: params[k] for k in ("min_households", "max_households") if k in params}
-    extra = {k: params.get(k) for k in ("target_households", "max_area_km2")}
-    Rules(**rules, **extra, rural_one_grid=params.get("rural_one_grid", True))  # bounds first
+    _rules(params)  # the bounds make sense, before anything else
     area = area_by_code(conn, params["area"])
     buildings = conn.execute(query("gis.jobs", "checks", "buildings_under"), area).scalar_one()
     if buildings > MAX_PLAN_BUILDINGS:
@@ -54,9 +57,7 @@ def _check_plan(conn: Connection, params: dict[str, Any]) -> dict[str, Any]:
 def _run_plan(
     engine: Engine, params: dict[str, Any], progress: Progress, job_id: uuid.UUID | None
 ) -> dict[str, Any]:
-    rule_keys = ("min_households", "max_households", "target_households", "max_area_km2",
-                 "rural_one_grid")  # fmt: skip
-    rules = Rules(**{k: params[k] for k in rule_keys if k in params})
+    rules = _rules(params)
     plan_id = create_plan(
         engine, params["area"], name=params["name"], rules=rules, seed=params.get("seed", 0),
         created_by=params.get("created_by"), progress=progress,

@@ -16,26 +16,26 @@ import uuid
 
 import procrastinate
 from psycopg.conninfo import make_conninfo
-from sqlalchemy import Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, make_url, text
 
-from gis.errors import DatabaseUnavailable
 from gis.hotspots.warmup import warm_up
-from gis.jobs.runner import execute
-from gis.jobs.store import prune_jobs, requeue_job
+from gis.jobs.runner import TRANSIENT, execute
+from gis.jobs.store import fail_orphans, prune_jobs, requeue_job
 from gis.settings import JobSettings
 
 log = logging.getLogger("wangge.jobs")
 QUEUE = "wangge"
 RUN = "wangge.run_job"
-HEARTBEAT_S = 5
-STALLED_AFTER_S = 15  # three missed heartbeats: the worker is gone
+HEARTBEAT_S = 10
+# A numba kernel holds the GIL, so a busy worker's heartbeat can pause for as long as a
+# kernel runs: only a long silence means the worker is gone and its job may run again.
+STALLED_AFTER_S = 300
 # A run that loses its database, or whose worker is stopped under it, is tried again:
 # a restart of PostgreSQL or of the service loses no job.
 RETRY = procrastinate.RetryStrategy(
     max_attempts=5,
     wait=3,
-    retry_exceptions={OperationalError, DatabaseUnavailable, asyncio.CancelledError},
+    retry_exceptions={*TRANSIENT, asyncio.CancelledError},
 )
 
 
@@ -59,7 +59,7 @@ def make_queue(database_url: str, settings: JobSettings | None = None) -> procra
     def run_job(context: procrastinate.JobContext, job_id: str) -> str:
         engine: Engine = context.additional_context["engine"]
         return execute(
-            engine, uuid.UUID(job_id), aborted=context.should_abort,
+            engine, uuid.UUID(job_id), aborted=lambda: _abort_reason(context),
             max_timeout_s=settings.max_timeout_s,
         )  # fmt: skip
 
@@ -72,10 +72,23 @@ def make_queue(database_url: str, settings: JobSettings | None = None) -> procra
             include_cancelled=True, include_aborted=True,
         )  # fmt: skip
         with context.additional_context["engine"].begin() as conn:
+            conn.execute(text("SET LOCAL search_path TO procrastinate, public"))
+            orphans = fail_orphans(conn)
             pruned = prune_jobs(conn, settings.keep_hours * 3600)
+        if orphans:
+            log.warning("housekeeping: %d jobs the queue had lost were marked failed", orphans)
         log.info("housekeeping: %d finished jobs pruned", pruned)
 
     return app
+
+
+def _abort_reason(context: procrastinate.JobContext) -> str | None:
+    reason = context.abort_reason()
+    if reason is None:
+        return None
+    return (
+        "cancelled" if reason == procrastinate.job_context.AbortReason.USER_REQUEST else "shutdown"
+    )
 
 
 async def enqueue(app: procrastinate.App, job_id: uuid.UUID) -> int:

@@ -3,8 +3,9 @@ and leave a result or a problem a user can act on.
 
 Progress is written at most twice a second; each call also checks whether the
 job was cancelled or has run past its time limit, and if so stops the work by
-raising inside it. The engines call ``progress`` between steps (per community,
-per permutation batch), which bounds how long a stop takes.
+raising inside it. A plan calls ``progress`` after each community; an analysis
+between its phases (read, analyse, describe), so a stop waits for the current
+kernel, which the analysis bounds (gis.hotspots.bounds) keep to seconds.
 """
 
 from __future__ import annotations
@@ -16,13 +17,26 @@ from collections.abc import Callable
 from typing import Any
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import InterfaceError, OperationalError
 
-from gis.errors import InvalidInput, JobTimedOut, WanggeError
+from gis.errors import DatabaseUnavailable, InvalidInput, JobTimedOut, WanggeError
 from gis.jobs.kinds import kind_of
-from gis.jobs.store import finish_job, record_progress, start_job
+from gis.jobs.store import finish_job, give_up_job, record_progress, start_job
 
 log = logging.getLogger("wangge.jobs")
 WRITE_EVERY_S = 0.5
+# A job whose runs keep dying with their worker (out of memory, say) is not run forever.
+MAX_ATTEMPTS = 3
+# What ``aborted`` answers: None to go on, "cancelled" by its owner, "shutdown" of the worker.
+Aborted = Callable[[], str | None]
+
+
+class WorkerStopping(Exception):
+    """Raised inside a job's work when its worker is stopping: the queue runs it again."""
+
+
+# Not the job's fault: a lost database or a stopping worker. The queue runs it again.
+TRANSIENT = (WorkerStopping, OperationalError, InterfaceError, DatabaseUnavailable)
 
 
 class JobStopped(Exception):
@@ -43,14 +57,17 @@ def problem_of(exc: WanggeError) -> dict[str, Any]:
 
 class _Progress:
     def __init__(
-        self, engine: Engine, job_id: uuid.UUID, timeout_s: float, aborted: Callable[[], bool]
+        self, engine: Engine, job_id: uuid.UUID, timeout_s: float, aborted: Aborted
     ) -> None:
         self.engine, self.job_id, self.timeout_s, self.aborted = engine, job_id, timeout_s, aborted
         self.deadline = time.monotonic() + timeout_s
         self.written = 0.0
 
     def __call__(self, done: int, total: int) -> None:
-        if self.aborted():
+        reason = self.aborted()
+        if reason == "shutdown":
+            raise WorkerStopping
+        if reason is not None:
             raise JobStopped(None)
         now = time.monotonic()
         if now > self.deadline:
@@ -70,12 +87,14 @@ def execute(
     engine: Engine,
     job_id: uuid.UUID,
     *,
-    aborted: Callable[[], bool] = lambda: False,
+    aborted: Aborted = lambda: None,
     max_timeout_s: float = 900,
 ) -> str:
     """Run the job ``job_id`` to its end; return the status it ended with."""
     with engine.begin() as conn:
-        row = start_job(conn, job_id)
+        row = start_job(conn, job_id, MAX_ATTEMPTS)
+        if row is None and give_up_job(conn, job_id, MAX_ATTEMPTS):
+            return "failed"
     if row is None:
         return "skipped"  # cancelled or finished before a worker took it
     kind = kind_of(row["kind"])
@@ -84,6 +103,8 @@ def execute(
     try:
         progress(0, 1)  # a job cancelled while queued stops before any work
         result = kind.run(engine, row["params"], progress, job_id)
+    except TRANSIENT:
+        raise  # the queue tries the job again (gis.jobs.queue.RETRY)
     except JobStopped as stop:
         if stop.problem is None:
             return "cancelled"

@@ -51,10 +51,15 @@ def get_job(conn: Connection, job_id: uuid.UUID | None) -> dict[str, Any]:
     return row
 
 
-def start_job(conn: Connection, job_id: uuid.UUID) -> dict[str, Any] | None:
-    """Mark the job running; None when it was cancelled or finished meanwhile."""
-    row = conn.execute(_sql("start"), {"id": job_id}).mappings().first()
+def start_job(conn: Connection, job_id: uuid.UUID, max_attempts: int) -> dict[str, Any] | None:
+    """Mark the job running; None when it was cancelled, finished, or ran out of attempts."""
+    row = conn.execute(_sql("start"), {"id": job_id, "max": max_attempts}).mappings().first()
     return dict(row) if row else None
+
+
+def give_up_job(conn: Connection, job_id: uuid.UUID, max_attempts: int) -> bool:
+    """Fail a job that has used its attempts (each run died with its worker)."""
+    return bool(conn.execute(_sql("give_up"), {"id": job_id, "max": max_attempts}).rowcount)
 
 
 def record_progress(conn: Connection, job_id: uuid.UUID, done: int, total: int | None) -> None:
@@ -85,6 +90,11 @@ def cancel_job(conn: Connection, job_id: uuid.UUID) -> int | None:
 
 def requeue_job(conn: Connection, queue_id: int) -> None:
     conn.execute(_sql("requeue"), {"queue_id": queue_id})
+
+
+def fail_orphans(conn: Connection) -> int:
+    """End the jobs the queue no longer holds; return how many."""
+    return conn.execute(_sql("orphans")).rowcount
 
 
 def prune_jobs(conn: Connection, keep_s: float) -> int:

@@ -94,6 +94,9 @@ def test_ledger_follows_hot_places_between_runs(client) -> None:
         ({"method": "gi", "permutations": 9999, "resolution": 10}, 422, "cells × permutations"),
         ({"method": "kde", "cell_size": 5}, 422, "raster cells"),
         ({"method": "emerging", "step": "1h"}, 422, "time steps"),
+        ({"method": "emerging", "step": "abc"}, 422, "not a time step"),
+        ({"method": "emerging", "step": "0D"}, 422, "longer than zero"),
+        ({"method": "knox", "seed": -1}, 422, "body.seed"),
     ],
     ids=[
         "empty-window",
@@ -106,6 +109,9 @@ def test_ledger_follows_hot_places_between_runs(client) -> None:
         "too-many-draws",
         "raster-too-big",
         "too-many-steps",
+        "step-not-a-time",
+        "step-zero",
+        "negative-seed",
     ],
 )
 def test_bad_requests_are_problems(client, body: dict, status: int, detail: str) -> None:

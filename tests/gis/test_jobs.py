@@ -13,8 +13,8 @@ from sqlalchemy import text
 from gis.errors import InvalidInput, NotFound
 from gis.jobs import cancel_job, check_and_create, get_job, set_queue_id
 from gis.jobs.queue import abort, enqueue, make_queue
-from gis.jobs.runner import execute
-from gis.jobs.store import prune_jobs
+from gis.jobs.runner import MAX_ATTEMPTS, WorkerStopping, execute
+from gis.jobs.store import fail_orphans, prune_jobs
 from tests.common import worker_process
 
 STREET = "331004001000"
@@ -147,3 +147,37 @@ def test_finished_jobs_are_pruned_after_their_age(engine) -> None:
         assert prune_jobs(conn, keep_s=3600) >= 1
         with pytest.raises(NotFound):
             get_job(conn, job_id)
+
+
+def test_a_stopping_worker_leaves_its_job_to_be_run_again(engine) -> None:
+    with engine.begin() as conn:
+        job_id = check_and_create(conn, "plan", {"area": STREET, "name": "interrupted"})
+    with pytest.raises(WorkerStopping):
+        execute(engine, job_id, aborted=lambda: "shutdown")
+    assert _job(engine, job_id)["status"] == "running"
+    assert execute(engine, job_id) == "done"  # the next run takes it from the start
+    job = _job(engine, job_id)
+    assert job["attempts"] == 2 and job["result"]["plan_id"] > 0
+
+
+def test_a_job_whose_runs_keep_dying_fails_after_its_attempts(engine) -> None:
+    with engine.begin() as conn:
+        job_id = check_and_create(conn, "plan", {"area": STREET, "name": "doomed"})
+        conn.execute(text("UPDATE job SET status = 'running', attempts = :n WHERE id = :id"),
+                     {"n": MAX_ATTEMPTS, "id": job_id})  # fmt: skip
+    assert execute(engine, job_id) == "failed"
+    error = _job(engine, job_id)["error"]
+    assert error["title"] == "job failed" and f"{MAX_ATTEMPTS} times" in error["detail"]
+
+
+def test_a_job_the_queue_lost_ends_failed(engine) -> None:
+    with engine.begin() as conn:
+        job_id = check_and_create(conn, "plan", {"area": STREET, "name": "lost"})
+        conn.execute(
+            text("UPDATE job SET queue_id = -1, created_at = now() - interval '2 minutes' "
+                 "WHERE id = :id"),
+            {"id": job_id},
+        )  # fmt: skip
+        assert fail_orphans(conn) >= 1
+    job = _job(engine, job_id)
+    assert job["status"] == "failed" and "every attempt" in job["error"]["detail"]

@@ -114,6 +114,12 @@ def test_a_community_plan_replaces_the_street_plan_over_it(engine) -> None:
         scalar(engine, "SELECT status::text FROM grid_plan WHERE id = :p", p=street_plan)
         == "archived"
     )
+    stale = scalar(
+        engine,
+        "SELECT count(*) FROM incident i JOIN grid g ON g.id = i.grid_id "
+        "JOIN grid_plan p ON p.id = g.plan_id WHERE p.status <> 'published'",
+    )
+    assert stale == 0, "no incident keeps a grid of a plan that is no longer published"
 
 
 def test_an_incident_loaded_after_publishing_has_its_grid_and_is_counted(engine) -> None:

@@ -56,8 +56,20 @@ SET community_id = (
 WHERE i.code = ANY(CAST(:codes AS text[]));
 
 -- name: plan_incidents
--- On publishing: every incident inside the plan's grids takes its grid from the plan.
-UPDATE incident i SET grid_id = g.id
-FROM grid g
-WHERE g.plan_id = :plan AND ST_Intersects(g.geom, i.geom)
-  AND i.grid_id IS DISTINCT FROM g.id;
+-- On publishing: the incidents in the new plan's extent, and those whose grid belongs to a
+-- plan no longer published, take their grid by the same rule as `incident_places`.
+WITH target AS (
+    SELECT i.id, (
+        SELECT g.id FROM grid g
+        JOIN grid_plan p ON p.id = g.plan_id AND p.status = 'published'
+        WHERE ST_Intersects(g.geom, i.geom)
+        ORDER BY g.code LIMIT 1) AS grid
+    FROM incident i
+    WHERE i.geom && (SELECT ST_SetSRID(ST_Extent(geom)::geometry, 4326) FROM grid
+                     WHERE plan_id = :plan)
+       OR i.grid_id IN (SELECT g.id FROM grid g JOIN grid_plan p ON p.id = g.plan_id
+                        WHERE p.status <> 'published')
+)
+UPDATE incident i SET grid_id = t.grid
+FROM target t
+WHERE i.id = t.id AND i.grid_id IS DISTINCT FROM t.grid;
