@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-import threading
 from collections import OrderedDict
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
+import anyio
 import anyio.to_thread
 from fastapi import APIRouter, Path, Request, Response
 
@@ -23,23 +24,25 @@ KEEP_SURFACES = 8
 
 
 class Surfaces:
-    """The surfaces whose tiles were drawn last, kept in memory (bounded)."""
+    """The surfaces whose tiles were drawn last, kept in memory (bounded). Used on the
+    event loop only; a surface that many tiles ask for at once is loaded once."""
 
     def __init__(self) -> None:
         self._items: OrderedDict[str, StoredSurface] = OrderedDict()
-        self._lock = threading.Lock()
+        self._loading: dict[str, anyio.Lock] = {}
 
-    def get(self, key: str) -> StoredSurface | None:
-        with self._lock:
-            if key in self._items:
-                self._items.move_to_end(key)
-            return self._items.get(key)
-
-    def add(self, key: str, surface: StoredSurface) -> None:
-        with self._lock:
-            self._items[key] = surface
-            while len(self._items) > KEEP_SURFACES:
-                self._items.popitem(last=False)
+    async def get(self, key: str, load: Callable[[], Awaitable[StoredSurface]]) -> StoredSurface:
+        lock = self._loading.setdefault(key, anyio.Lock())
+        async with lock:
+            if key not in self._items:
+                self._items[key] = await load()
+                while len(self._items) > KEEP_SURFACES:
+                    self._items.popitem(last=False)
+            self._items.move_to_end(key)
+            surface = self._items[key]
+        if not lock.statistics().tasks_waiting:
+            self._loading.pop(key, None)
+        return surface
 
 
 @router.post(
@@ -72,9 +75,6 @@ async def get_density_tile(
     if not (0 <= z <= MAX_ZOOM and 0 <= x < 2**z and 0 <= y < 2**z):
         raise InvalidInput(f"tile {z}/{x}/{y} does not exist")
     surfaces: Surfaces = request.app.state.surfaces
-    surface = surfaces.get(surface_id)
-    if surface is None:
-        surface = await db.run(load_surface, surface_id)
-        surfaces.add(surface_id, surface)
+    surface = await surfaces.get(surface_id, lambda: db.run(load_surface, surface_id))
     png = await anyio.to_thread.run_sync(render_png, surface, z, x, y)
     return Response(png, media_type="image/png", headers={"Cache-Control": "public, max-age=3600"})

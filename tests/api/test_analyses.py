@@ -119,3 +119,29 @@ def test_bad_requests_are_problems(client, body: dict, status: int, detail: str)
     assert response.status_code == status
     assert response.headers["content-type"] == "application/problem+json"
     assert detail in response.json()["detail"]
+
+
+def test_a_surface_many_tiles_ask_for_at_once_is_loaded_once() -> None:
+    import anyio
+
+    from api.routers.analyses import Surfaces
+
+    loads = []
+
+    async def load():
+        loads.append(1)
+        await anyio.sleep(0.05)
+        return "surface"
+
+    async def main() -> list:
+        surfaces, got = Surfaces(), []
+        async with anyio.create_task_group() as tg:
+            for _ in range(10):
+                tg.start_soon(lambda: _append(got, surfaces.get("abc", load)))
+        return got
+
+    async def _append(got: list, awaitable) -> None:
+        got.append(await awaitable)
+
+    assert anyio.run(main) == ["surface"] * 10
+    assert len(loads) == 1
