@@ -9,10 +9,11 @@ from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
 from api import guards, problems
+from api.auth import Authenticator
 from api.dependencies import Database
 from api.jobs import Jobs
-from api.routers import analyses, areas, health, jobs, pages, places, plans, tiles
-from api.schemas.problems import BODY, DATABASE, NAMED
+from api.routers import accounts, analyses, areas, health, jobs, pages, places, plans, tiles
+from api.schemas.problems import AUTH, BODY, DATABASE, NAMED
 from gis.jobs.queue import make_queue
 from gis.settings import ApiSettings, DatabaseSettings, JobSettings, TileSettings
 from tiles.cache import TileCache
@@ -51,6 +52,7 @@ def create_app(
         app.state.database = Database(
             app.state.engine, slots=settings.pool_size, timeout_s=settings.pool_timeout_s
         )
+        app.state.authenticator = Authenticator(app.state.database)
         app.state.tile_cache = TileCache(max_bytes=tile_settings.cache_mb * 2**20)
         app.state.tile_pool = await open_tile_pool(
             app.state.engine, options=options, timeout_s=settings.pool_timeout_s
@@ -75,13 +77,14 @@ def create_app(
     )
     guards.install(app, api_settings.max_body_bytes)
     problems.install(app)  # after the guard: its catch-all is the outermost middleware
-    app.include_router(tiles.router)  # first: the busiest routes match soonest
+    app.include_router(tiles.router, responses=AUTH)  # first: the busiest routes match soonest
     app.include_router(health.router)
-    app.include_router(areas.router)
-    app.include_router(places.router)
-    app.include_router(plans.router)
-    app.include_router(jobs.router, responses=NAMED | DATABASE)
-    app.include_router(analyses.router, responses=BODY | NAMED | DATABASE)
+    app.include_router(accounts.router, responses=AUTH)
+    app.include_router(areas.router, responses=AUTH)
+    app.include_router(places.router, responses=AUTH)
+    app.include_router(plans.router, responses=AUTH)
+    app.include_router(jobs.router, responses=AUTH | NAMED | DATABASE)
+    app.include_router(analyses.router, responses=AUTH | BODY | NAMED | DATABASE)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     return app

@@ -79,6 +79,9 @@ def problem(status: int, title: str, detail: str, instance: str, **extra: object
     response = JSONResponse(body, status_code=status, media_type=MEDIA_TYPE)
     if status == 503:
         response.headers["Retry-After"] = RETRY_AFTER_S["down"]
+    if status == 401:
+        response.headers["WWW-Authenticate"] = 'Bearer realm="wangge"'
+
     return response
 
 

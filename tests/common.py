@@ -112,3 +112,27 @@ def live_server(app) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=10)
+
+
+def new_token(engine, role: str = "admin", scope: str | None = None) -> str:
+    """A bearer token of a new user with ``role`` and ``scope``, made in ``engine``'s
+    database as `wangge user add` and `wangge user token` would make it."""
+    import secrets
+
+    from gis.accounts import create_user, issue_token
+
+    name = f"{role}-{secrets.token_hex(4)}"
+    with engine.begin() as conn:
+        create_user(conn, name, role, scope=scope)
+        return issue_token(conn, name, days=1)
+
+
+def bearer(engine, role: str = "admin", scope: str | None = None) -> dict[str, str]:
+    """The Authorization header of a new user's token (see ``new_token``)."""
+    return {"Authorization": f"Bearer {new_token(engine, role, scope)}"}
+
+
+def signed_in(client, engine, role: str = "admin", scope: str | None = None):
+    """``client`` (a TestClient) sending a new ``role`` user's token with every request."""
+    client.headers.update(bearer(engine, role, scope))
+    return client

@@ -10,6 +10,7 @@ import anyio
 import anyio.to_thread
 from fastapi import APIRouter, Path, Request, Response
 
+from api.auth import Analyst, permit
 from api.dependencies import Db
 from api.schemas.analyses import HotspotBody, HotspotResult
 from api.schemas.base import body_of
@@ -51,10 +52,12 @@ class Surfaces:
     response_model=Job,
     responses={200: {"model": HotspotResult, "description": "The result of a done job."}},
 )
-async def post_hotspots(body: HotspotBody, request: Request, response: Response) -> dict:
+async def post_hotspots(
+    body: HotspotBody, request: Request, response: Response, user: Analyst
+) -> dict:
     """Analyse incidents for hotspots, as a job: the request is checked against its bounds
     first (a problem now, not a failed job); the job's result is a ``HotspotResult``."""
-    return await request.app.state.jobs.submit("hotspots", body.model_dump(), response)
+    return await request.app.state.jobs.submit("hotspots", body.model_dump(), response, owner=user)
 
 
 @router.get(
@@ -62,6 +65,7 @@ async def post_hotspots(body: HotspotBody, request: Request, response: Response)
     tags=["tiles"],
     response_class=Response,
     responses={200: body_of("image/png", "The density tile.")},
+    dependencies=[permit("analyses:run")],
 )
 async def get_density_tile(
     surface_id: Annotated[str, Path(pattern=r"^[0-9a-f]{12}$")],
@@ -77,4 +81,4 @@ async def get_density_tile(
     surfaces: Surfaces = request.app.state.surfaces
     surface = await surfaces.get(surface_id, lambda: db.run(load_surface, surface_id))
     png = await anyio.to_thread.run_sync(render_png, surface, z, x, y)
-    return Response(png, media_type="image/png", headers={"Cache-Control": "public, max-age=3600"})
+    return Response(png, media_type="image/png", headers={"Cache-Control": "private, max-age=3600"})

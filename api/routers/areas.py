@@ -6,12 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
+from api.auth import permit
 from api.dependencies import AreaCode, Db
 from api.schemas.areas import AreaDetail, AreaNode
 from api.schemas.problems import DATABASE, NAMED
 from gis.places.areas import area_detail, area_tree
 
-router = APIRouter(prefix="/api/v1/areas", tags=["areas"], responses=DATABASE)
+router = APIRouter(
+    prefix="/api/v1/areas", tags=["areas"], responses=DATABASE, dependencies=[permit("maps:read")]
+)
 
 
 @router.get("", response_model=list[AreaNode])

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query
+from fastapi import APIRouter, Query
 
+from api.auth import HouseholdReader, permit
 from api.dependencies import AREA_CODE, Code, Db, Page
 from api.schemas.places import (
     BuildingDetail,
@@ -21,7 +22,12 @@ from gis.places.households import household_detail
 from gis.places.paging import parse_bbox
 from gis.places.search import MAX_RESULTS, search
 
-router = APIRouter(prefix="/api/v1", tags=["places"], responses=DATABASE | INPUT)
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["places"],
+    responses=DATABASE | INPUT,
+    dependencies=[permit("maps:read")],
+)
 
 
 @router.get("/buildings", response_model=BuildingPage)
@@ -62,12 +68,10 @@ async def get_building(code: Code, db: Db) -> dict:
 async def get_household(
     code: Code,
     db: Db,
-    x_wangge_user: Annotated[
-        str | None, Header(max_length=200, description="Who reads (for the audit log).")
-    ] = None,
+    user: HouseholdReader,
 ) -> dict:
     """One household and its members, ID numbers and phones masked; the read is audited."""
-    return await db.run(household_detail, code, actor=x_wangge_user or "anonymous")
+    return await db.run(household_detail, code, actor=user.name)
 
 
 @router.get("/search", response_model=list[SearchResult])

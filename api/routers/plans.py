@@ -24,6 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSche
 from shapely.geometry import LineString as ShapelyLine
 from sqlalchemy import Connection
 
+from api.auth import JobReader, PlanPublisher, PlanWriter, permit
 from api.dependencies import AREA_CODE, INT4_MAX, Db, PlanId
 from api.problems import HTTPProblem
 from api.schemas.jobs import Job
@@ -47,7 +48,13 @@ from gis.partition.store import (
     stored_report,
 )
 
-router = APIRouter(prefix="/api/v1", tags=["plans"], responses=DATABASE | INPUT)
+# Reading plans needs plans:read; the routes that change one ask for more, by name.
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["plans"],
+    responses=DATABASE | INPUT,
+    dependencies=[permit("plans:read")],
+)
 MAX_LINE_VERTICES = 10_000
 CodeText = Annotated[str, Field(min_length=1, max_length=64)]
 
@@ -117,12 +124,15 @@ def _summary(row: dict) -> dict:
 
 
 @router.post("/plans", status_code=202, response_model=Job, responses=BODY | problems(404))
-async def post_plan(body: PlanRequest, request: Request, response: Response) -> dict:
+async def post_plan(
+    body: PlanRequest, request: Request, response: Response, user: PlanWriter
+) -> dict:
     """Start partitioning an area into a draft plan (a job); poll it for progress and the plan id.
 
     The area and the rules are checked first: a bad one is a problem now, not a failed job.
     """
-    return await request.app.state.jobs.submit("plan", body.model_dump(), response)
+    params = {**body.model_dump(), "created_by": user.name}
+    return await request.app.state.jobs.submit("plan", params, response, owner=user)
 
 
 @router.get("/plans", response_model=list[PlanListItem])
@@ -158,9 +168,12 @@ async def get_report(plan_id: PlanId, db: Db) -> dict:
 
 
 @router.post("/plans/{plan_id}/report", status_code=202, response_model=Job, responses=NAMED)
-async def post_report(plan_id: PlanId, request: Request, response: Response) -> dict:
+async def post_report(
+    plan_id: PlanId, request: Request, response: Response, user: JobReader
+) -> dict:
     """Re-check the plan against today's buildings (a job); the job's result is the report."""
-    return await request.app.state.jobs.submit("plan_report", {"plan_id": plan_id}, response)
+    params = {"plan_id": plan_id}
+    return await request.app.state.jobs.submit("plan_report", params, response, owner=user)
 
 
 @router.get("/plans/{plan_id}/diff", response_model=PlanDiff, responses=NAMED)
@@ -178,10 +191,10 @@ def post_publish(
     plan_id: PlanId,
     request: Request,
     response: Response,
-    x_wangge_user: Annotated[str | None, Header(max_length=200)] = None,
+    user: PlanPublisher,
 ) -> dict:
     """Make this draft the one published plan of its area (one transaction)."""
-    row = publish_plan(request.app.state.engine, plan_id, published_by=x_wangge_user)
+    row = publish_plan(request.app.state.engine, plan_id, published_by=user.name)
     response.headers["ETag"] = _etag(row)
     return {**_summary(row), "incidents_relinked": row["incidents_relinked"]}
 
@@ -280,7 +293,12 @@ IfMatch = Annotated[
 ]
 
 
-@router.post("/plans/{plan_id}/edits/move", response_model=Edited, responses=EDIT)
+@router.post(
+    "/plans/{plan_id}/edits/move",
+    response_model=Edited,
+    responses=EDIT,
+    dependencies=[permit("plans:write")],
+)
 def post_move(plan_id: PlanId, body: MoveEdit, request: Request, response: Response,
               if_match: IfMatch = None) -> dict:  # fmt: skip
     """Move buildings to another grid of the same community."""
@@ -288,7 +306,12 @@ def post_move(plan_id: PlanId, body: MoveEdit, request: Request, response: Respo
                  lambda: lambda p: move_buildings(p, body.buildings, body.grid))  # fmt: skip
 
 
-@router.post("/plans/{plan_id}/edits/split", response_model=Edited, responses=EDIT)
+@router.post(
+    "/plans/{plan_id}/edits/split",
+    response_model=Edited,
+    responses=EDIT,
+    dependencies=[permit("plans:write")],
+)
 def post_split(plan_id: PlanId, body: SplitEdit, request: Request, response: Response,
                if_match: IfMatch = None) -> dict:  # fmt: skip
     """Split a grid along a drawn line, or into two balanced halves."""
@@ -301,7 +324,12 @@ def post_split(plan_id: PlanId, body: SplitEdit, request: Request, response: Res
     return _edit(request, response, plan_id, if_match, make_edit)
 
 
-@router.post("/plans/{plan_id}/edits/merge", response_model=Edited, responses=EDIT)
+@router.post(
+    "/plans/{plan_id}/edits/merge",
+    response_model=Edited,
+    responses=EDIT,
+    dependencies=[permit("plans:write")],
+)
 def post_merge(plan_id: PlanId, body: MergeEdit, request: Request, response: Response,
                if_match: IfMatch = None) -> dict:  # fmt: skip
     """Merge two grids of the same community."""

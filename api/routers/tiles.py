@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Request, Response
 
+from api.auth import permit
 from api.dependencies import Db
 from api.schemas.base import body_of
 from api.schemas.problems import DATABASE, NAMED
@@ -14,7 +15,7 @@ from tiles.layers import LAYERS
 from tiles.mvt import MAX_ZOOM, PLAN_ID_MAX, etag, render, tile_filters, tile_query, version
 from tiles.tilejson import tilejson
 
-router = APIRouter(prefix="/tiles", tags=["tiles"])
+router = APIRouter(prefix="/tiles", tags=["tiles"], dependencies=[permit("maps:read")])
 MVT = "application/vnd.mapbox-vector-tile"
 
 Layer = Annotated[

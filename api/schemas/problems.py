@@ -37,6 +37,10 @@ class Problem(BaseModel):
 
 DESCRIPTIONS = {
     400: "Bad request: the body could not be read.",
+    401: "Not signed in, or the token or session is unknown, expired or disabled: "
+    "send `Authorization: Bearer <token>` or sign in at /login.",
+    403: "Forbidden: the user's role may not do this (`detail` names the roles that may), "
+    "or a browser change came without its X-CSRF-Token.",
     404: "Not found: what the path or a parameter names does not exist.",
     409: "Conflict: the plan is not a draft (published and archived plans are history).",
     412: "Precondition failed: If-Match does not name this plan's current version; "
@@ -48,6 +52,12 @@ DESCRIPTIONS = {
     504: "A query took longer than the service allows (WANGGE_STATEMENT_TIMEOUT_S).",
 }
 HEADERS = {
+    401: {
+        "WWW-Authenticate": {
+            "description": "How to authenticate: `Bearer`.",
+            "schema": {"type": "string"},
+        }
+    },
     412: {"ETag": {"description": "The plan's current ETag.", "schema": {"type": "string"}}},
     503: {
         "Retry-After": {
@@ -73,6 +83,7 @@ def problems(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 # The shared sets: a route that reads the database, one that reads a named thing, a body.
+AUTH = problems(401, 403)  # every route that needs a signed-in user
 DATABASE = problems(503, 504)
 INPUT = problems(422)
 NAMED = problems(404, 422)

@@ -35,6 +35,7 @@ PERMISSIONS: dict[str, str] = {
     "persons:unmask": "one person's ID number or phone in full, with a stated purpose",
     "analyses:run": "hotspot analyses and other aggregates (counts, never rows)",
     "jobs:read": "the progress and results of one's jobs",
+    "jobs:all": "the progress and results of everyone's jobs",
     "users:admin": "create accounts, set roles and passwords, issue tokens",
     "audit:read": "the audit log",
 }

@@ -42,6 +42,18 @@ def user_for_session(conn: Connection, session_id: str) -> User | None:
     return User.from_row(found) if found is not None else None
 
 
+def csrf_token(session_id: str) -> str:
+    """The token a page sends with each change it makes (``X-CSRF-Token``).
+
+    Derived from the session id, which only the browser holds (an HttpOnly cookie): a
+    page of another site can neither read the cookie nor compute the token.
+
+    >>> csrf_token("abc") == csrf_token("abc") != csrf_token("abd")
+    True
+    """
+    return hashing.digest("wangge-csrf:" + session_id)
+
+
 def close_session(conn: Connection, session_id: str) -> None:
     """End a session (sign-out); closing one already closed or unknown does nothing."""
     conn.execute(_sql("close"), {"session_hash": hashing.digest(session_id)})

@@ -12,13 +12,13 @@ from PIL import Image
 from shapely.geometry import shape
 
 from api.app import create_app
-from tests.common import worker_process
+from tests.common import signed_in, worker_process
 
 
 @pytest.fixture(scope="module")
-def client(settings, sample_city):
+def client(settings, engine, sample_city):
     with worker_process(settings.database_url), TestClient(create_app(settings)) as c:
-        yield c
+        yield signed_in(c, engine)
 
 
 def analyse(client, **body) -> dict:

@@ -7,14 +7,15 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from api.app import create_app
+from tests.common import bearer, signed_in
 
 PROBLEM = "application/problem+json"
 
 
 @pytest.fixture(scope="module")
-def client(settings, sample_city):
+def client(settings, engine, sample_city):
     with TestClient(create_app(settings)) as c:
-        yield c
+        yield signed_in(c, engine)
 
 
 def test_healthz(client) -> None:
@@ -90,14 +91,14 @@ def test_openapi_describes_the_area_routes(client) -> None:
     assert {"/api/v1/areas", "/api/v1/areas/{code}", "/healthz"} <= set(spec["paths"])
 
 
-def test_a_busy_database_is_a_503_problem_with_retry_after(settings, sample_city) -> None:
+def test_a_busy_database_is_a_503_problem_with_retry_after(settings, engine, sample_city) -> None:
     busy = settings.model_copy(update={"pool_size": 1, "pool_timeout_s": 0.2})
-    with TestClient(create_app(busy)) as c, c.app.state.engine.connect():
+    with TestClient(create_app(busy), headers=bearer(engine)) as c, c.app.state.engine.connect():
         # The worker's only connection is held here: the request waits, then is told why.
         response = c.get("/api/v1/areas/331004000000")
         assert response.status_code == 503
         assert response.headers["content-type"] == PROBLEM
         assert response.headers["retry-after"] == "2"
         assert "busy" in response.json()["detail"]
-    with TestClient(create_app(busy)) as c:
+    with TestClient(create_app(busy), headers=bearer(engine)) as c:
         assert c.get("/api/v1/areas/331004000000").status_code == 200

@@ -12,6 +12,7 @@ from api.app import create_app
 from api.routers.plans import MAX_LINE_VERTICES
 from gis.partition import Rules
 from gis.partition.store import create_plan
+from tests.common import signed_in
 
 PROBLEM = "application/problem+json"
 STREET = "331004001000"
@@ -23,7 +24,7 @@ def city(plan_city):
     rules = Rules(min_households=20, max_households=50)
     plans = [create_plan(engine, STREET, name=f"edits {s}", rules=rules, seed=s) for s in (1, 2)]
     with TestClient(create_app(settings)) as client:
-        yield client, plans
+        yield signed_in(client, engine), plans
 
 
 def current_tag(client, plan_id: int) -> str:

@@ -16,6 +16,7 @@ from gis.load import load_frame
 from gis.settings import DatabaseSettings
 from tests.common import (
     TEST_KEY,
+    bearer,
     live_server,
     reachable_tmpdir,
     small_areas,
@@ -32,6 +33,7 @@ def cluster():
     upgrade(engine)
     load_frame(engine, "areas", small_areas())
     load_frame(engine, "buildings", small_buildings())
+    cluster.headers = bearer(engine)
     engine.dispose()
     yield cluster
     cluster.destroy()
@@ -44,10 +46,10 @@ def server(cluster):
         yield url
 
 
-def _until_ok(url: str, timeout_s: float = 30) -> httpx.Response:
+def _until_ok(url: str, headers: dict[str, str], timeout_s: float = 30) -> httpx.Response:
     deadline = time.monotonic() + timeout_s
     while True:
-        response = httpx.get(url, timeout=10)
+        response = httpx.get(url, headers=headers, timeout=10)
         if response.status_code == 200 or time.monotonic() > deadline:
             return response
         time.sleep(0.3)
@@ -58,7 +60,7 @@ def test_a_restart_gives_503_problems_then_answers_and_loses_no_job(cluster, ser
         f"{server}/api/v1/plans",
         json={"area": "331004001000", "name": "across the outage", "min_households": 10,
               "max_households": 40},
-        timeout=10,
+        headers=cluster.headers, timeout=10,
     )  # fmt: skip
     assert queued.status_code == 202, queued.text
     job_url = server + queued.headers["location"]
@@ -66,18 +68,18 @@ def test_a_restart_gives_503_problems_then_answers_and_loses_no_job(cluster, ser
 
     cluster.down()
     for path in ("/healthz", "/api/v1/areas", "/api/v1/areas/331004000000", job_url[len(server) :]):
-        response = httpx.get(server + path, timeout=20)
+        response = httpx.get(server + path, headers=cluster.headers, timeout=20)
         assert response.status_code == 503, (path, response.text)
         assert response.headers["content-type"] == "application/problem+json"
         assert "Retry-After" in response.headers
         assert str(port) not in response.text and "127.0.0.1" not in response.text
 
     cluster.up()
-    assert _until_ok(f"{server}/api/v1/areas/331004000000").status_code == 200
-    assert _until_ok(f"{server}/healthz").status_code == 200
+    assert _until_ok(f"{server}/api/v1/areas/331004000000", cluster.headers).status_code == 200
+    assert _until_ok(f"{server}/healthz", cluster.headers).status_code == 200
     with worker_process(cluster.url()):
         deadline = time.monotonic() + 60
-        while (job := _until_ok(job_url).json())["status"] in ("queued", "running"):
+        while (job := _until_ok(job_url, cluster.headers).json())["status"] in ("queued", "running"):
             assert time.monotonic() < deadline, job
             time.sleep(0.3)
     assert job["status"] == "done", job["error"]

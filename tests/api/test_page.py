@@ -10,7 +10,7 @@ from playwright.sync_api import Page, expect, sync_playwright
 from sqlalchemy import text
 
 from api.app import create_app
-from tests.common import live_server
+from tests.common import bearer, live_server
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
@@ -36,8 +36,10 @@ def browser():
 
 
 @pytest.fixture
-def page(browser, server):
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
+def page(browser, server, engine):
+    context = browser.new_context(
+        viewport={"width": 1280, "height": 800}, locale="zh-CN", extra_http_headers=bearer(engine)
+    )
     pg = context.new_page()
     errors: list[str] = []
     pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)

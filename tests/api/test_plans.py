@@ -8,7 +8,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
-from tests.common import worker_process
+from tests.common import signed_in, worker_process
 
 STREET = "331004001000"
 SMALL = {"min_households": 20, "max_households": 50}
@@ -16,9 +16,9 @@ SMALL = {"min_households": 20, "max_households": 50}
 
 @pytest.fixture(scope="module")
 def client(plan_city):
-    _, settings = plan_city
+    engine, settings = plan_city
     with worker_process(settings.database_url), TestClient(create_app(settings)) as c:
-        yield c
+        yield signed_in(c, engine)
 
 
 def wait_for_job(client, response) -> dict:
@@ -113,8 +113,10 @@ def test_publish_diff_and_refusals(client, plan_id) -> None:
     other = make_plan(client, seed=9, min_households=30, max_households=70)
     diff = client.get(f"/api/v1/plans/{other}/diff", params={"against": plan_id}).json()
     assert diff["buildings_moved"] > 0
-    published = client.post(f"/api/v1/plans/{other}/publish", headers={"X-Wangge-User": "p1"})
+    published = client.post(f"/api/v1/plans/{other}/publish")
     assert published.status_code == 200 and published.json()["status"] == "published"
+    me = client.get("/api/v1/me").json()["name"]
+    assert published.json()["published_by"] == me
     again = client.post(f"/api/v1/plans/{other}/publish")
     assert again.status_code == 409
     tag = published.headers["etag"]

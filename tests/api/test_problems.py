@@ -26,15 +26,16 @@ from api.dependencies import Database, Db
 from api.problems import database_trouble, problem_for
 from gis.places.paging import MAX_OFFSET
 from gis.settings import ApiSettings
+from tests.common import signed_in
 
 PROBLEM = "application/problem+json"
 DISTRICT = "331004000000"
 
 
 @pytest.fixture(scope="module")
-def client(settings, sample_city):
+def client(settings, engine, sample_city):
     with TestClient(create_app(settings)) as c:
-        yield c
+        yield signed_in(c, engine)
 
 
 @pytest.fixture(scope="module")

@@ -23,6 +23,7 @@ from gis.places.households import household_detail
 from gis.places.paging import PageRequest
 from gis.places.search import search
 from tests.api.page_reads import page_reads
+from tests.common import signed_in
 
 PAGE = Path(__file__).resolve().parents[2] / "api" / "static" / "drilldown.js"
 
@@ -229,9 +230,9 @@ def same(a: Any, b: Any, where: str = "body") -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def client(settings, sample_city):
+def client(settings, engine, sample_city):
     with TestClient(create_app(settings)) as c:
-        yield c
+        yield signed_in(c, engine)
 
 
 @pytest.fixture(scope="module")

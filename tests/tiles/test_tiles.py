@@ -12,6 +12,7 @@ from shapely.geometry import shape
 from sqlalchemy import text
 
 from api.app import create_app
+from tests.common import signed_in
 from tiles.layers import sql_text
 from tiles.mvt import tile_query, tile_sql
 
@@ -19,9 +20,9 @@ TMS = morecantile.tms.get("WebMercatorQuad")
 
 
 @pytest.fixture(scope="module")
-def client(settings, sample_city):
+def client(settings, engine, sample_city):
     with TestClient(create_app(settings)) as c:
-        yield c
+        yield signed_in(c, engine)
 
 
 def tile_of(lon: float, lat: float, z: int) -> tuple[int, int, int]:
