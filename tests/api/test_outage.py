@@ -46,6 +46,9 @@ def server(cluster):
         yield url
 
 
+RUNNING = ("queued", "running")
+
+
 def _until_ok(url: str, headers: dict[str, str], timeout_s: float = 30) -> httpx.Response:
     deadline = time.monotonic() + timeout_s
     while True:
@@ -79,7 +82,7 @@ def test_a_restart_gives_503_problems_then_answers_and_loses_no_job(cluster, ser
     assert _until_ok(f"{server}/healthz", cluster.headers).status_code == 200
     with worker_process(cluster.url()):
         deadline = time.monotonic() + 60
-        while (job := _until_ok(job_url, cluster.headers).json())["status"] in ("queued", "running"):
+        while (job := _until_ok(job_url, cluster.headers).json())["status"] in RUNNING:
             assert time.monotonic() < deadline, job
             time.sleep(0.3)
     assert job["status"] == "done", job["error"]
