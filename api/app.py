@@ -12,8 +12,24 @@ from api import guards, problems
 from api.auth import Authenticator
 from api.dependencies import Database
 from api.jobs import Jobs
-from api.routers import accounts, analyses, areas, health, jobs, pages, places, plans, tiles
+from api.limits import HouseholdReadLimits
+from api.requests import RequestIds
+from api.routers import (
+    accounts,
+    analyses,
+    areas,
+    audit,
+    health,
+    jobs,
+    login,
+    pages,
+    persons,
+    places,
+    plans,
+    tiles,
+)
 from api.schemas.problems import AUTH, BODY, DATABASE, NAMED
+from gis.db.api_role import name_users
 from gis.jobs.queue import make_queue
 from gis.settings import ApiSettings, DatabaseSettings, JobSettings, TileSettings
 from tiles.cache import TileCache
@@ -34,13 +50,14 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        from gis.db.engine import make_engine, session_options
+        from gis.db.engine import make_api_engine, secret_key, session_options
 
         # A small fixed pool, no overflow: requests queue for a connection in turn rather
         # than crowd the cores with queries, and none opens and closes one under load.
-        # Its sessions, and the tile pool's, carry the statement and idle timeouts.
+        # Its sessions, and the tile pool's, carry the statement and idle timeouts. They
+        # sign in as the API's own role, under row-level security (gis.db.api_role).
         options = session_options(settings)
-        app.state.engine = make_engine(
+        app.state.engine = make_api_engine(
             settings,
             pool_size=settings.pool_size,
             max_overflow=0,
@@ -48,7 +65,9 @@ def create_app(
             pool_pre_ping=False,
             connect_args={"options": options},
         )
+        name_users(app.state.engine)
         app.state.statement_timeout_s = settings.statement_timeout_s
+        app.state.secret_key = secret_key(settings)  # unmasking decrypts with it, in SQL
         app.state.database = Database(
             app.state.engine, slots=settings.pool_size, timeout_s=settings.pool_timeout_s
         )
@@ -75,16 +94,21 @@ def create_app(
         version="0.1.0",
         lifespan=lifespan,
     )
+    app.state.household_limits = HouseholdReadLimits(api_settings)  # per process
     guards.install(app, api_settings.max_body_bytes)
     problems.install(app)  # after the guard: its catch-all is the outermost middleware
+    app.add_middleware(RequestIds)  # outside even the catch-all: every answer has its id
     app.include_router(tiles.router, responses=AUTH)  # first: the busiest routes match soonest
     app.include_router(health.router)
     app.include_router(accounts.router, responses=AUTH)
     app.include_router(areas.router, responses=AUTH)
     app.include_router(places.router, responses=AUTH)
+    app.include_router(persons.router, responses=AUTH)
+    app.include_router(audit.router, responses=AUTH)
     app.include_router(plans.router, responses=AUTH)
     app.include_router(jobs.router, responses=AUTH | NAMED | DATABASE)
     app.include_router(analyses.router, responses=AUTH | BODY | NAMED | DATABASE)
     app.include_router(pages.router)
+    app.include_router(login.router)
     app.mount("/static", StaticFiles(directory=pages.STATIC), name="static")
     return app

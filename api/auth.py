@@ -32,6 +32,7 @@ from gis.accounts import User, require, user_for_session, user_for_token
 from gis.accounts.hashing import digest
 from gis.accounts.roles import PERMISSIONS
 from gis.accounts.sessions import csrf_token
+from gis.db.api_role import request_user
 from gis.errors import Forbidden, NotAuthenticated
 
 SESSION_COOKIE = "wangge_session"
@@ -86,7 +87,8 @@ async def current_user(
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(bearer)],
     session: Annotated[str | None, Depends(session_cookie)],
 ) -> User:
-    """The signed-in user of this request, or 401; also kept on ``request.state.user``."""
+    """The signed-in user of this request, or 401; also kept on ``request.state.user``,
+    and named to the database on each connection the request takes (row-level security)."""
     authenticator: Authenticator = request.app.state.authenticator
     if credentials is not None:
         user = await authenticator.user("token", credentials.credentials)
@@ -109,6 +111,7 @@ async def current_user(
     else:
         raise NotAuthenticated(SIGN_IN)
     request.state.user = user
+    request_user.set(user.id)  # every connection this request takes is the user's
     return user
 
 
@@ -141,6 +144,7 @@ def permit(permission: str) -> object:
 
 
 # The signed-in user, for routes that use who it is as well as that they may.
+PlanReader = Annotated[User, Depends(Permit("plans:read"))]
 PlanWriter = Annotated[User, Depends(Permit("plans:write"))]
 PlanPublisher = Annotated[User, Depends(Permit("plans:publish"))]
 HouseholdReader = Annotated[User, Depends(Permit("households:read"))]

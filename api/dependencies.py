@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Concatenate, ParamSpec, TypeVar
 
 import anyio
 import anyio.to_thread
 from fastapi import Depends, Path, Query, Request
+from pydantic import BeforeValidator
 from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 
@@ -78,6 +81,18 @@ async def _page(
 
 
 Page = Annotated[PageRequest, Depends(_page)]
+
+
+def _iso_8601(value: object) -> object:
+    # Pydantic reads "0.5" as a Unix time; a time in a URL is ISO 8601 or refused.
+    if isinstance(value, str) and not ISO_DATE.match(value):
+        raise ValueError("give a time in ISO 8601, e.g. 2026-11-30 or 2026-11-30T08:00:00+08:00")
+    return value
+
+
+ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}")
+# A time of a query parameter: ISO 8601 only, as its schema's `date-time` says.
+IsoTime = Annotated[datetime, BeforeValidator(_iso_8601)]
 
 # Inputs shared by several routes, bounded as the columns they reach are: ids are the
 # int4 keys of their tables, codes text no longer than any stored one.

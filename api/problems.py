@@ -38,6 +38,7 @@ from gis.errors import (
     PreconditionRequired,
     SetupError,
     StaleVersion,
+    TooManyRequests,
     WanggeError,
 )
 
@@ -54,6 +55,7 @@ STATUS = {
     JobTimedOut: 504,
     NotAuthenticated: 401,
     Forbidden: 403,
+    TooManyRequests: 429,
 }
 RETRY_AFTER_S = {"busy": "2", "down": "5"}
 # SQLSTATE classes of a database that cannot serve now but may soon: connection lost
@@ -101,7 +103,10 @@ def problem_for(exc: Exception, scope: Scope) -> JSONResponse:
     if isinstance(exc, WanggeError):
         status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
         extra = {"errors": exc.problems} if isinstance(exc, InvalidInput) and exc.problems else {}
-        return problem(status, exc.title, str(exc), path, **extra)
+        response = problem(status, exc.title, str(exc), path, **extra)
+        if isinstance(exc, TooManyRequests):
+            response.headers["Retry-After"] = str(exc.retry_after_s)
+        return response
     if isinstance(exc, RequestValidationError):
         found = [_field_error(e) for e in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in found)

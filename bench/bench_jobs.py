@@ -31,6 +31,7 @@ ROOT = Path(__file__).resolve().parents[1]
 WANGGE = ROOT / ".venv" / "bin" / "wangge"
 INTERVAL_S = 0.1
 ROUTES = {"healthz": "/healthz", "drill-down": "/api/v1/areas/331004000000"}
+HEADERS: dict[str, str] = {}  # an admin's token, once the demo database is there
 HEAVY = [  # four analyses that each keep a worker busy for tens of seconds
     {"method": "gi", "resolution": 10, "permutations": 999},
     {"method": "lisa", "resolution": 10, "permutations": 999},
@@ -45,6 +46,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4)
     args = parser.parse_args()
     subprocess.run([str(WANGGE), "demo", "--no-serve"], check=True, cwd=ROOT)
+    HEADERS.update(_admin_header())
     _clear_queue()
     port = _free_port()
     server = subprocess.Popen(
@@ -96,13 +98,13 @@ async def _load(base: str, seconds: float, clients: int) -> dict[str, list[float
             tick += INTERVAL_S
             await asyncio.sleep(max(0.0, tick - time.monotonic()))
 
-    async with httpx.AsyncClient(timeout=60) as http:
+    async with httpx.AsyncClient(timeout=60, headers=HEADERS) as http:
         await asyncio.gather(*(client(http) for _ in range(clients)))
     return samples
 
 
 async def _with_jobs(base: str, seconds: float, clients: int):
-    async with httpx.AsyncClient(timeout=60) as http:
+    async with httpx.AsyncClient(timeout=60, headers=HEADERS) as http:
         urls = []
         for body in HEAVY:
             response = await http.post(base + "/api/v1/analyses/hotspots", json=body)
@@ -116,10 +118,15 @@ async def _with_jobs(base: str, seconds: float, clients: int):
 
 def _job_seconds(base: str, body: dict) -> float:
     """Run one analysis as a job and return how long its worker took."""
-    response = httpx.post(base + "/api/v1/analyses/hotspots", json=body, timeout=60)
+    response = httpx.post(
+        base + "/api/v1/analyses/hotspots", json=body, headers=HEADERS, timeout=60
+    )
     response.raise_for_status()
     url = base + response.headers["location"]
-    while (job := httpx.get(url, timeout=60).json())["status"] in ("queued", "running"):
+    while (job := httpx.get(url, headers=HEADERS, timeout=60).json())["status"] in (
+        "queued",
+        "running",
+    ):
         time.sleep(0.2)
     if job["status"] != "done":
         sys.exit(f"{body} ended {job['status']}: {job['error']}")
@@ -129,12 +136,23 @@ def _job_seconds(base: str, body: dict) -> float:
 
 def _stop_with_jobs_running(base: str, server: subprocess.Popen) -> float:
     for body in HEAVY:
-        httpx.post(base + "/api/v1/analyses/hotspots", json=body, timeout=60).raise_for_status()
+        httpx.post(
+            base + "/api/v1/analyses/hotspots", json=body, headers=HEADERS, timeout=60
+        ).raise_for_status()
     time.sleep(3)
     started = time.monotonic()
     server.send_signal(signal.SIGTERM)
     server.wait(60)
     return time.monotonic() - started
+
+
+def _admin_header() -> dict[str, str]:
+    sys.path.insert(0, str(ROOT))
+    from bench.auth import header
+    from gis.db.engine import database_url
+    from gis.settings import DatabaseSettings
+
+    return header(database_url(DatabaseSettings()))
 
 
 def _clear_queue() -> None:

@@ -34,6 +34,7 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.auth import header  # noqa: E402
 from gis.db.embedded import EmbeddedCluster  # noqa: E402
 from gis.db.migrate import upgrade  # noqa: E402
 from gis.settings import DatabaseSettings  # noqa: E402
@@ -206,6 +207,9 @@ def ensure_tools() -> None:
                        check=True)  # fmt: skip
 
 
+AUTH: list[str] = []  # wangge's Authorization header, once its database is there
+
+
 def wrk(urls: list[str], seconds: int, connections: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
         paths = [re.sub(r"^https?://[^/]+", "", u) for u in urls]  # wrk sends paths
@@ -215,6 +219,7 @@ def wrk(urls: list[str], seconds: int, connections: int) -> dict[str, float]:
             # A 30 s timeout: at wrk's default 2 s the slowest answers would be dropped from
             # the latencies as timeouts, and the p99 of a heavy zoom would be censored.
             ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "30s", "--latency",
+             *(["-H", AUTH[0]] if AUTH and "/collections/" not in urls[0] else []),
              "-s", f"{tmp}/urls.lua", urls[0]],
             env={**os.environ, "URLS": f"{tmp}/urls.txt"}, capture_output=True, text=True, check=True,
         )  # fmt: skip
@@ -259,7 +264,8 @@ def db_ceiling(
 
 
 def features(url: str) -> int:
-    with subprocess.Popen(["curl", "-s", url], stdout=subprocess.PIPE) as p:
+    auth = ["-H", AUTH[0]] if AUTH and "/collections/" not in url else []
+    with subprocess.Popen(["curl", "-s", *auth, url], stdout=subprocess.PIPE) as p:
         data = p.stdout.read()
     layers = mapbox_vector_tile.decode(data) if data else {}
     return sum(
@@ -288,7 +294,8 @@ def main() -> None:
     wport, cport, tport = free_port(), free_port(), free_port()
     uvicorn = str(ROOT / ".venv" / "bin" / "uvicorn")
     common = ["--host", "127.0.0.1", "--workers", "2", "--log-level", "warning"]
-    env = {"WANGGE_DATABASE_URL": tile_url}
+    env = {"WANGGE_DATABASE_URL": tile_url, "WANGGE_SECRET_KEY": "bench"}
+    AUTH[:] = [f"Authorization: {header(tile_url)['Authorization']}"]
     servers = {
         "wangge": start([uvicorn, "api.app:create_app", "--factory", "--port", str(wport), *common],
                         {**env, "WANGGE_TILES_CACHE_MB": "0"}, wport, "/healthz"),
@@ -346,6 +353,7 @@ def drilldown(url: str, seconds: int, connections: int) -> dict[str, float]:
             .scalars()
             .all()
         )
+    AUTH[:] = [f"Authorization: {header(url)['Authorization']}"]
     port = free_port()
     proc = start([str(ROOT / ".venv" / "bin" / "uvicorn"), "api.app:create_app", "--factory", "--port", str(port),
                   "--host", "127.0.0.1", "--workers", "2", "--log-level", "warning"],

@@ -89,3 +89,13 @@ class Forbidden(WanggeError):
     """A signed-in user whose role or scope does not allow what was asked."""
 
     title = "not allowed"
+
+
+class TooManyRequests(WanggeError):
+    """A user read more than a limit allows; ``retry_after_s`` says when it resets."""
+
+    title = "too many requests"
+
+    def __init__(self, message: str, retry_after_s: int) -> None:
+        super().__init__(message)
+        self.retry_after_s = retry_after_s

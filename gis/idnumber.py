@@ -49,3 +49,51 @@ def valid_id_numbers(numbers: Sequence[str] | NDArray | pd.Series) -> NDArray[np
     expected = check_digits(good.str[:17].to_numpy())
     ok[np.flatnonzero(shape)] = (dates.notna().to_numpy()) & (expected == good.str[17].to_numpy())
     return ok
+
+
+# How much of each identifier a masked copy keeps: its first and last characters.
+# Two leading digits name only a province: with the birth year and sex served beside
+# it, a masked ID number fits about 1.7 million numbers, where keeping the 6-digit
+# region and last 2 left about 3,300. A phone keeps its carrier prefix and two digits,
+# enough to tell the members of one household apart (docs/personal-data.md).
+ID_NUMBER_KEEP = (2, 1)
+PHONE_KEEP = (3, 2)
+
+
+def mask(value: str | None, head: int, tail: int) -> str | None:
+    """``value`` with all but its first ``head`` and last ``tail`` characters as ``*``,
+    the same length; a value too short to keep anything is all ``*``.
+
+    The database's ``wangge_mask(text, int, int)`` (migration 0013) is the same rule:
+    the loader masks with it, and tests/gis/test_masking.py holds the two equal.
+
+    >>> mask("13812345678", 3, 2)
+    '138******78'
+    >>> mask("abc", 2, 1)
+    '***'
+    >>> mask(None, 2, 1) is None
+    True
+    """
+    if value is None:
+        return None
+    if len(value) <= head + tail:
+        return "*" * len(value)
+    return value[:head] + "*" * (len(value) - head - tail) + value[len(value) - tail :]
+
+
+def mask_id_number(number: str | None) -> str | None:
+    """The masked copy of an ID number served in place of it: first 2, last 1.
+
+    >>> mask_id_number("33040219900101001x")
+    '33***************X'
+    """
+    return mask(number.upper() if number else number, *ID_NUMBER_KEEP)
+
+
+def mask_phone(phone: str | None) -> str | None:
+    """The masked copy of a phone number served in place of it: first 3, last 2.
+
+    >>> mask_phone("13812345678")
+    '138******78'
+    """
+    return mask(phone, *PHONE_KEEP)

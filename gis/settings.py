@@ -24,6 +24,12 @@ class DatabaseSettings(BaseSettings):
     database_url: str | None = Field(
         default=None, description="SQLAlchemy URL of an existing PostGIS database."
     )
+    api_database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL the API signs in with, as a role that owns no table and "
+        "does not bypass row-level security. Unset: the role wangge_api, whose password the "
+        "owner sets from the secret key at the API's start (gis.db.api_role).",
+    )
     data_dir: Path = Field(
         default=Path(".wangge"), description="Directory of the embedded cluster and caches."
     )
@@ -66,6 +72,20 @@ class ApiSettings(BaseSettings):
         default=1_048_576,
         ge=1024,
         description="Request bodies larger than this are refused with 413 before they are read.",
+    )
+    # Reads of households' members, per user and per API worker process (api/limits.py):
+    # generous for a grid worker's visits, far short of copying a district's residents.
+    household_reads_per_minute: int = Field(
+        default=60, ge=1, description="Households whose members one user may read per minute."
+    )
+    household_reads_per_day: int = Field(
+        default=2_000, ge=1, description="Households whose members one user may read per day."
+    )
+    household_buildings_per_hour: int = Field(
+        default=200,
+        ge=1,
+        description="Distinct buildings whose households one user may read per hour; "
+        "more is a walk through the register and is refused.",
     )
 
 

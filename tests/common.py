@@ -136,3 +136,40 @@ def signed_in(client, engine, role: str = "admin", scope: str | None = None):
     """``client`` (a TestClient) sending a new ``role`` user's token with every request."""
     client.headers.update(bearer(engine, role, scope))
     return client
+
+
+def small_people(n: int = 40, seed: int = 0):
+    """Households (one per person) in the buildings of `small_buildings`, and ``n`` persons
+    with valid ID numbers and phones, as the frames `load_frame` takes."""
+    from datetime import date
+
+    import numpy as np
+    import pandas as pd
+
+    from gis.synth.identity import id_numbers
+
+    rng = np.random.default_rng(seed)
+    year = rng.integers(1940, 2010, n)
+    male = rng.random(n) < 0.5
+    ids = id_numbers(np.full(n, "331004"), year, male, date(2026, 1, 1), rng)
+    households = pd.DataFrame(
+        {
+            "code": [f"B{i % 8 + 1:03d}-{i:04d}" for i in range(n)],
+            "building_code": [f"B{i % 8 + 1:03d}" for i in range(n)],
+            "kind": "registered",
+            "members": 1,
+        }
+    )
+    persons = pd.DataFrame(
+        {
+            "code": [f"{h}-01" for h in households["code"]],
+            "household_code": households["code"],
+            "name": [f"居民{i}" for i in range(n)],
+            "id_number": ids,
+            "phone": [f"13{rng.integers(0, 10**9):09d}" for _ in range(n)],
+            "birth_year": year,
+            "sex": np.where(male, "M", "F"),
+            "tags": "",
+        }
+    )
+    return households, persons

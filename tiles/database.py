@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Engine
 
@@ -27,3 +31,17 @@ async def open_tile_pool(
     )
     await pool.open(wait=True, timeout=30)
     return pool
+
+
+@asynccontextmanager
+async def user_connection(
+    pool: AsyncConnectionPool, user_id: int | None
+) -> AsyncIterator[AsyncConnection]:
+    """A pooled connection told whose request it serves, as the API's engine does for
+    its own (``gis.db.api_role.name_users``): row-level security reads it."""
+    async with pool.connection() as conn:
+        await conn.execute(
+            "SELECT set_config('wangge.user_id', %s, false)",
+            ("" if user_id is None else str(user_id),),
+        )
+        yield conn

@@ -39,6 +39,9 @@ class TileQuery:
     since: datetime | None = None
     until: datetime | None = None
     extra: dict = field(default_factory=dict)
+    # Whose rows: the reader's scope (row-level security decides what a tile holds), so
+    # no cache or ETag ever serves one scope's tile to another. "*" is everywhere.
+    scope: str = "*"
 
     @property
     def clustered(self) -> bool:
@@ -49,7 +52,7 @@ class TileQuery:
         return json.dumps(
             [self.layer.name, self.z, self.x, self.y, self.plan, self.categories,
              self.statuses, self.since and self.since.isoformat(),
-             self.until and self.until.isoformat()],
+             self.until and self.until.isoformat(), self.scope],
         )  # fmt: skip
 
     def params(self) -> dict:

@@ -7,9 +7,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from sqlalchemy import Engine
 
 from api.cli.common import CrsOption, engine, say, settings
 from api.cli.serve import serve
+
+DEMO_ADMIN = "admin"
 
 
 def load(
@@ -61,7 +64,8 @@ def demo(
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
     serve_: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve after loading.")] = True,
 ) -> None:
-    """Start the database, build and load the sample city once, and serve the API."""
+    """Start the database, build and load the sample city once, give the administrator
+    `admin` a new password to sign in with, and serve the API."""
     from gis.load.sample import build_sample, sample_loaded
 
     eng = engine()
@@ -69,6 +73,40 @@ def demo(
         say(f"sample city {adcode} is already loaded; reusing it")
     else:
         build_sample(eng, settings(), adcode=adcode, scale=scale, seed=seed, say=say)
+    password = demo_admin(eng)
     eng.dispose()
+    url = f"http://{host}:{port}/login"
+    if password is None:
+        say(f"sign in at {url} as an administrator of your own (wangge user add NAME --role admin)")
+    else:
+        say(
+            f"sign in at {url}\n"
+            f"  name:      {DEMO_ADMIN}\n"
+            f"  password:  {password}   (shown this once; each `wangge demo` sets a new one)\n"
+            f"  `wangge user passwd {DEMO_ADMIN}` sets a new password at any time"
+        )
     if serve_:
         serve(host=host, port=port)
+
+
+def demo_admin(eng: Engine) -> str | None:
+    """Make sure `admin` is an enabled administrator with a new password, and return it.
+
+    The password is stored only as a hash, so a demo run that is to print one sets a new
+    one. None (and a warning) if a user `admin` with another role is in the way.
+    """
+    from gis.accounts import create_user, enable_user, get_user, set_password
+    from gis.errors import NotFound
+
+    with eng.begin() as conn:
+        try:
+            user = get_user(conn, DEMO_ADMIN)
+        except NotFound:
+            return create_user(conn, DEMO_ADMIN, "admin")[1]
+        if user.role != "admin":
+            say(f"warning: the user {DEMO_ADMIN} has the role {user.role}, not admin; "
+                "the demo leaves it as it is")  # fmt: skip
+            return None
+        if not user.enabled:
+            enable_user(conn, DEMO_ADMIN)
+        return set_password(conn, DEMO_ADMIN)

@@ -6,11 +6,12 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 
-from api.auth import permit
+from api.auth import CurrentUser, permit
 from api.dependencies import AreaCode, Db
 from api.schemas.areas import AreaDetail, AreaNode
 from api.schemas.problems import DATABASE, NAMED
 from gis.places.areas import area_detail, area_tree
+from gis.places.disclosure import withheld_from
 
 router = APIRouter(
     prefix="/api/v1/areas", tags=["areas"], responses=DATABASE, dependencies=[permit("maps:read")]
@@ -29,7 +30,10 @@ async def list_areas(db: Db) -> list[dict]:
 async def get_area(
     code: AreaCode,
     db: Db,
+    user: CurrentUser,
     geometry: Annotated[bool, Query(description="Include the boundary as GeoJSON.")] = False,
 ) -> dict:
-    """One area: breadcrumb, statistics, and its children with theirs."""
-    return await db.run(area_detail, code, geometry=geometry)
+    """One area: breadcrumb, statistics, and its children with theirs. Counts of persons
+    and households under 5 are withheld from roles without households:read."""
+    suppress = withheld_from(user.role)
+    return await db.run(area_detail, code, geometry=geometry, suppress=suppress)

@@ -1,15 +1,23 @@
-"""Web pages, served with all their assets by wangge itself (no CDN)."""
+"""Web pages, served with all their assets by wangge itself (no CDN).
+
+A page needs a signed-in user as every API route does, but answers the signed-out with
+a redirect to the login page (``/login?next=...``) rather than a 401 problem: a person
+opens it, not a script.
+"""
 
 from __future__ import annotations
 
 from pathlib import Path
+from urllib.parse import quote
 
-from fastapi import APIRouter
-from fastapi.responses import FileResponse
+from fastapi import APIRouter, Request
+from fastapi.responses import FileResponse, RedirectResponse, Response
 
+from api.auth import SESSION_COOKIE, bearer, current_user
 from api.schemas.base import body_of
 from api.schemas.problems import problems
-from gis.errors import SetupError
+from gis.accounts import User
+from gis.errors import NotAuthenticated, SetupError
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 VENDOR_FILES = ("maplibre-gl.js", "maplibre-gl.css", "noto-sans-sc/index.css")
@@ -27,11 +35,36 @@ def _page(name: str) -> FileResponse:
     return FileResponse(STATIC / name, headers={"Cache-Control": "no-cache"})
 
 
+async def page_user(request: Request) -> User | None:
+    """The signed-in user of a page request (session cookie or bearer token), or None."""
+    try:
+        return await current_user(
+            request, await bearer(request), request.cookies.get(SESSION_COOKIE)
+        )
+    except NotAuthenticated:
+        return None
+
+
+def sign_in_first(path: str) -> RedirectResponse:
+    """To the login page, which leads back to ``path`` once signed in."""
+    return RedirectResponse("/login?next=" + quote(path, safe="/"), status_code=303)
+
+
+SIGN_IN_FIRST = {
+    303: {
+        "description": "Not signed in: to the login page, `/login?next=...`.",
+        "headers": {"Location": {"description": "The login page.", "schema": {"type": "string"}}},
+    }
+}
+
+
 @router.get(
     "/",
     response_class=FileResponse,
-    responses={200: body_of("text/html", "The page.", fmt=""), **problems(503)},
+    responses={200: body_of("text/html", "The page.", fmt=""), **SIGN_IN_FIRST, **problems(503)},
 )
-def drilldown() -> FileResponse:
+async def drilldown(request: Request) -> Response:
     """The drill-down map: district → street → community → grid → building → household."""
+    if await page_user(request) is None:
+        return sign_in_first("/")
     return _page("index.html")

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 
-from api.auth import HouseholdReader, permit
+from api.auth import CurrentUser, HouseholdReader, permit
 from api.dependencies import AREA_CODE, Code, Db, Page
+from api.limits import LIMIT_HOUSEHOLD_READS
+from api.requests import origin
 from api.schemas.places import (
     BuildingDetail,
     BuildingPage,
@@ -15,8 +17,9 @@ from api.schemas.places import (
     HouseholdDetail,
     SearchResult,
 )
-from api.schemas.problems import DATABASE, INPUT, NAMED
+from api.schemas.problems import DATABASE, INPUT, NAMED, problems
 from gis.places.buildings import building_detail, list_buildings
+from gis.places.disclosure import withheld_from
 from gis.places.grids import grid_detail
 from gis.places.households import household_detail
 from gis.places.paging import parse_bbox
@@ -53,9 +56,10 @@ async def get_buildings(
 
 
 @router.get("/grids/{code}", response_model=GridDetail, responses=NAMED)
-async def get_grid(code: Code, db: Db) -> dict:
-    """One grid of the published plan with its statistics."""
-    return await db.run(grid_detail, code)
+async def get_grid(code: Code, db: Db, user: CurrentUser) -> dict:
+    """One grid of the published plan with its statistics (small counts of persons and
+    households withheld from roles without households:read)."""
+    return await db.run(grid_detail, code, suppress=withheld_from(user.role))
 
 
 @router.get("/buildings/{code}", response_model=BuildingDetail, responses=NAMED)
@@ -64,14 +68,20 @@ async def get_building(code: Code, db: Db) -> dict:
     return await db.run(building_detail, code)
 
 
-@router.get("/households/{code}", response_model=HouseholdDetail, responses=NAMED)
+@router.get(
+    "/households/{code}",
+    response_model=HouseholdDetail,
+    responses=NAMED | problems(429),
+    dependencies=[LIMIT_HOUSEHOLD_READS],  # per user: a few a minute, no walks (api/limits.py)
+)
 async def get_household(
     code: Code,
     db: Db,
     user: HouseholdReader,
+    request: Request,
 ) -> dict:
     """One household and its members, ID numbers and phones masked; the read is audited."""
-    return await db.run(household_detail, code, actor=user.name)
+    return await db.run(household_detail, code, **origin(request, user))
 
 
 @router.get("/search", response_model=list[SearchResult])

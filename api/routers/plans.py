@@ -24,7 +24,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, WithJsonSche
 from shapely.geometry import LineString as ShapelyLine
 from sqlalchemy import Connection
 
-from api.auth import JobReader, PlanPublisher, PlanWriter, permit
+from api.auth import JobReader, PlanPublisher, PlanReader, PlanWriter, permit
 from api.dependencies import AREA_CODE, INT4_MAX, Db, PlanId
 from api.problems import HTTPProblem
 from api.schemas.jobs import Job
@@ -37,6 +37,8 @@ from api.schemas.plans import (
     Report,
 )
 from api.schemas.problems import BODY, DATABASE, EDIT, INPUT, NAMED, problems
+from gis.accounts import User
+from gis.accounts.scope import check_area
 from gis.errors import InvalidInput, PreconditionRequired, StaleVersion
 from gis.partition import Plan, Rules, merge_grids, move_buildings, split_grid
 from gis.partition.publish import diff_plans, publish_plan
@@ -131,6 +133,7 @@ async def post_plan(
 
     The area and the rules are checked first: a bad one is a problem now, not a failed job.
     """
+    await request.app.state.database.run(check_area, user, body.area)
     params = {**body.model_dump(), "created_by": user.name}
     return await request.app.state.jobs.submit("plan", params, response, owner=user)
 
@@ -138,33 +141,45 @@ async def post_plan(
 @router.get("/plans", response_model=list[PlanListItem])
 async def get_plans(
     db: Db,
+    user: PlanReader,
     area: Annotated[str | None, Query(pattern=AREA_CODE, description="Area code.")] = None,
 ) -> list[dict]:
-    """Plans of an area and the areas under it (all plans without ``area``)."""
+    """Plans of an area and the areas under it (all plans of the user's scope without
+    ``area``)."""
+    area = area or user.scope
+    if area is not None:
+        await db.run(check_area, user, area)
     return await db.run(list_plans, area)
 
 
 @router.get("/plans/{plan_id}", response_model=PlanDetail, responses=NAMED)
-async def get_plan(plan_id: PlanId, db: Db, response: Response) -> dict:
+async def get_plan(plan_id: PlanId, db: Db, response: Response, user: PlanReader) -> dict:
     """A plan with its grids as a GeoJSON FeatureCollection; the ETag is its version."""
-    row, grids = await db.run(_plan_and_grids, plan_id)
+    row, grids = await db.run(_plan_and_grids, plan_id, user)
     response.headers["ETag"] = _etag(row)
     summary = _summary(row)
     summary["grid_count"] = summary.pop("grids")
     return {**summary, "grids": grids}
 
 
-def _plan_and_grids(conn: Connection, plan_id: int) -> tuple[dict, dict]:
+def _scoped_plan(conn: Connection, plan_id: int, user: User) -> dict:
+    """The plan (NotFound first), if its area is within the user's scope (else 403)."""
+    row = plan_row(conn, plan_id)
+    check_area(conn, user, row["area_code"])
+    return row
+
+
+def _plan_and_grids(conn: Connection, plan_id: int, user: User) -> tuple[dict, dict]:
     # The GeoJSON is built here, in the worker thread, not on the event loop.
-    row = plan_row(conn, plan_id)  # NotFound first
+    row = _scoped_plan(conn, plan_id, user)
     return row, json.loads(plan_grids(conn, plan_id).to_json(drop_id=True))
 
 
 @router.get("/plans/{plan_id}/report", response_model=Report, responses=NAMED)
-async def get_report(plan_id: PlanId, db: Db) -> dict:
+async def get_report(plan_id: PlanId, db: Db, user: PlanReader) -> dict:
     """The plan's report as it was made or last edited: balance, compactness, barrier
     share, rules broken and exceptions. ``POST`` re-checks it against today's buildings."""
-    return stored_report(await db.run(plan_row, plan_id)).to_dict()
+    return stored_report(await db.run(_scoped_plan, plan_id, user)).to_dict()
 
 
 @router.post("/plans/{plan_id}/report", status_code=202, response_model=Job, responses=NAMED)
@@ -172,6 +187,7 @@ async def post_report(
     plan_id: PlanId, request: Request, response: Response, user: JobReader
 ) -> dict:
     """Re-check the plan against today's buildings (a job); the job's result is the report."""
+    await request.app.state.database.run(_scoped_plan, plan_id, user)
     params = {"plan_id": plan_id}
     return await request.app.state.jobs.submit("plan_report", params, response, owner=user)
 
@@ -180,9 +196,12 @@ async def post_report(
 async def get_diff(
     plan_id: PlanId,
     db: Db,
+    user: PlanReader,
     against: Annotated[int, Query(ge=1, le=INT4_MAX, description="Plan id.")],
 ) -> dict:
     """Buildings and households that change grid, grids that appear or disappear."""
+    await db.run(_scoped_plan, plan_id, user)
+    await db.run(_scoped_plan, against, user)
     return await db.run(diff_plans, plan_id, against)
 
 
@@ -194,6 +213,8 @@ def post_publish(
     user: PlanPublisher,
 ) -> dict:
     """Make this draft the one published plan of its area (one transaction)."""
+    with request.app.state.engine.connect() as conn:
+        _scoped_plan(conn, plan_id, user)
     row = publish_plan(request.app.state.engine, plan_id, published_by=user.name)
     response.headers["ETag"] = _etag(row)
     return {**_summary(row), "incidents_relinked": row["incidents_relinked"]}
@@ -214,7 +235,7 @@ def _edit(
         )
     engine = request.app.state.engine
     with engine.connect() as conn:
-        current = plan_row(conn, plan_id)  # NotFound first
+        current = _scoped_plan(conn, plan_id, request.state.user)  # NotFound, then 403
     version = _matching_version(if_match, current)
     edit = make_edit()
     try:

@@ -11,6 +11,7 @@ from api.dependencies import Db
 from api.schemas.base import body_of
 from api.schemas.problems import DATABASE, NAMED
 from api.schemas.tiles import LayerInfo, TileJSON
+from tiles.database import user_connection
 from tiles.layers import LAYERS
 from tiles.mvt import MAX_ZOOM, PLAN_ID_MAX, etag, render, tile_filters, tile_query, version
 from tiles.tilejson import tilejson
@@ -80,11 +81,12 @@ async def get_tilejson(layer: Layer, request: Request, db: Db) -> dict:
 async def get_tile(layer: Layer, z: Zoom, x: Column, y: Column, request: Request) -> Response:
     """One Mapbox Vector Tile. Revalidate with If-None-Match: 304 while the data is unchanged."""
     query = {key: request.query_params.getlist(key) for key in request.query_params}
-    q = tile_query(layer, z, x, y, **tile_filters(query))
+    user = request.state.user
+    q = tile_query(layer, z, x, y, **tile_filters(query), scope=user.scope or "*")
     cache = request.app.state.tile_cache
     known = _if_none_match(request)
     data = None
-    async with request.app.state.tile_pool.connection() as conn:
+    async with user_connection(request.app.state.tile_pool, user.id) as conn:
         if known or cache.has(q.key()):  # a cheap version check may spare the rendering
             tag = etag(q, await version(conn, q))
             if tag in known:
@@ -98,7 +100,8 @@ async def get_tile(layer: Layer, z: Zoom, x: Column, y: Column, request: Request
 
 
 def _headers(tag: str) -> dict[str, str]:
-    return {"ETag": tag, "Cache-Control": "no-cache"}
+    # private: a shared cache must not hand one user's tile to another.
+    return {"ETag": tag, "Cache-Control": "private, no-cache"}
 
 
 def _if_none_match(request: Request) -> set[str]:

@@ -21,19 +21,28 @@ class AreaNode(Schema):
     children: list[AreaNode]
 
 
+SMALL = "null when withheld: under 5, for a reader who may not see households (`suppressed`)."
+SUPPRESSED = (
+    "The counts withheld from this reader (null above): counts of persons and households "
+    "under 5, and a sibling's to keep them from being worked out, for a role without "
+    "households:read (docs/personal-data.md). Empty when nothing is withheld."
+)
+
+
 class AreaStats(Schema):
     """Counts summed over every community under an area (``gis.places.areas.STAT_FIELDS``)."""
 
     communities: int
     buildings: int
-    households: int
-    floating_households: int
-    persons: int
-    floating_persons: int
+    households: int | None = Field(description=SMALL)
+    floating_households: int | None = Field(description=SMALL)
+    persons: int | None = Field(description=SMALL)
+    floating_persons: int | None = Field(description=SMALL)
     cameras: int
     open_incidents: int
     grids: int = Field(description="Grids of published plans.")
     grid_workers: int
+    suppressed: list[str] = Field(description=SUPPRESSED)
 
 
 class AreaRef(Schema):
@@ -57,9 +66,10 @@ class PublishedGrid(Schema):
 
     code: str
     name: str | None
-    households: int = Field(description="Households when the plan was made.")
+    households: int | None = Field(description="Households when the plan was made; " + SMALL)
     area_m2: float
     buildings: int
+    suppressed: list[str] = Field(description=SUPPRESSED)
 
 
 class AreaDetail(Schema):

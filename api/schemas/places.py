@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import Field
 
+from api.schemas.areas import SMALL, SUPPRESSED
 from api.schemas.base import Schema
 
 HouseholdKind = Literal["registered", "resident", "floating", "rental"]
@@ -62,12 +63,13 @@ class GridStats(Schema):
     """Live counts of what a grid holds."""
 
     buildings: int
-    households: int
-    persons: int
-    floating_persons: int
+    households: int | None = Field(description=SMALL)
+    persons: int | None = Field(description=SMALL)
+    floating_persons: int | None = Field(description=SMALL)
     open_incidents: int
     cameras: int
     grid_workers: int
+    suppressed: list[str] = Field(description=SUPPRESSED)
 
 
 class GridDetail(Schema):
@@ -88,8 +90,8 @@ class Person(Schema):
 
     code: str
     name: str
-    id_number: str | None = Field(description="Masked, e.g. 330402**********12.")
-    phone: str | None = Field(description="Masked, e.g. 138****5678.")
+    id_number: str | None = Field(description="Masked: first 2, last 1: 33***************2.")
+    phone: str | None = Field(description="Masked: first 3, last 2: 138******78.")
     birth_year: int | None
     sex: Literal["M", "F"] | None
     tags: list[str]

@@ -48,6 +48,9 @@ DESCRIPTIONS = {
     413: "Content too large: the body is over the limit (WANGGE_API_MAX_BODY_BYTES).",
     422: "Invalid input: `detail` and `errors` name each field and what is wrong with it.",
     428: "Precondition required: send the plan's ETag in If-Match.",
+    429: "Too many requests: the user read more households' members than a limit allows "
+    "(`detail` names it, what was counted and when it resets); retry after Retry-After "
+    "seconds. Bulk exports go through an administrator.",
     503: "The database is down, restarting or busy: retry after Retry-After seconds.",
     504: "A query took longer than the service allows (WANGGE_STATEMENT_TIMEOUT_S).",
 }
@@ -59,6 +62,12 @@ HEADERS = {
         }
     },
     412: {"ETag": {"description": "The plan's current ETag.", "schema": {"type": "string"}}},
+    429: {
+        "Retry-After": {
+            "description": "Seconds until the limit lets this user read again.",
+            "schema": {"type": "string"},
+        }
+    },
     503: {
         "Retry-After": {
             "description": "Seconds to wait before retrying.",

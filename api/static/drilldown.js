@@ -1,6 +1,7 @@
 // Drill-down page: district → street → community → grid/building → household → person.
 // Data from /api/v1, map layers from wangge's own vector tiles; no external service.
-"use strict";
+// The signed-in user, the API fetches and the way back to sign-in are session.js's.
+import { api, showUser, toLogin } from "/static/session.js";
 
 const TEXT = {
   zh: {
@@ -35,14 +36,8 @@ let lang = localStorage.getItem("wangge-lang") || "zh";
 let current = null;  // what the panel shows: {kind, data}
 const $ = (id) => document.getElementById(id);
 const t = (key) => TEXT[lang][key] ?? key;
-const fmt = (n) => Number(n).toLocaleString(lang === "zh" ? "zh-CN" : "en-US");
-
-async function api(path) {
-  const response = await fetch(path, { headers: { Accept: "application/json" } });
-  const body = await response.json();
-  if (!response.ok) throw new Error(body.detail || response.statusText);
-  return body;
-}
+// A count withheld from this reader (under 5 persons or households: `suppressed`) is null.
+const fmt = (n) => (n === null ? "<5" : Number(n).toLocaleString(lang === "zh" ? "zh-CN" : "en-US"));
 
 // -- map ------------------------------------------------------------------------------
 
@@ -83,6 +78,8 @@ const map = new maplibregl.Map({
 });
 map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
 map.addControl(new maplibregl.ScaleControl(), "bottom-right");
+// A tile refused with 401: the session ended while the map was open.
+map.on("error", (e) => { if (e.error?.status === 401) toLogin(); else console.error(e.error); });
 
 for (const name of ["streets", "communities", "grids"]) {
   map.on("click", `${name}-children`, (e) => {
@@ -263,6 +260,7 @@ function applyLanguage() {
   document.querySelectorAll("[data-i18n-placeholder]").forEach((el) => { el.placeholder = t(el.dataset.i18nPlaceholder); });
   const chosen = $("indicator").value || "households";
   $("indicator").replaceChildren(...INDICATORS.map((k) => new Option(t(k), k, false, k === chosen)));
+  showUser(lang).catch((error) => console.warn(error.message));
 }
 $("lang").addEventListener("click", () => { lang = lang === "zh" ? "en" : "zh"; localStorage.setItem("wangge-lang", lang); applyLanguage(); route(); });
 $("indicator").addEventListener("change", () => route());

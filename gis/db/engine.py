@@ -39,6 +39,30 @@ def make_engine(settings: DatabaseSettings, **kwargs: object) -> Engine:
     return engine
 
 
+def make_api_engine(settings: DatabaseSettings, **kwargs: object) -> Engine:
+    """An engine signed in as the API's role (``gis.db.api_role``), never the owner.
+
+    ``WANGGE_API_DATABASE_URL`` if set; else the owner lets ``wangge_api`` sign in
+    with the password derived from the secret key, and the engine uses it.
+    """
+    from sqlalchemy.pool import NullPool
+
+    from gis.db import api_role
+
+    if settings.api_database_url:
+        url = _normalise(settings.api_database_url)
+    else:
+        owner = make_engine(settings, poolclass=NullPool)
+        key = secret_key(settings)
+        try:
+            api_role.ensure_login(owner, key)
+            owner_url = owner.url.render_as_string(hide_password=False)
+            url = api_role.api_url(owner_url, key).render_as_string(hide_password=False)
+        finally:
+            owner.dispose()
+    return make_engine(settings.model_copy(update={"database_url": url}), **kwargs)
+
+
 def session_options(settings: DatabaseSettings) -> str:
     """libpq ``options`` that bound the API's sessions: its statement and idle-in-transaction
     timeouts, set once per connection rather than per request.

@@ -20,20 +20,26 @@ import geopandas as gpd
 import pandas as pd
 from sqlalchemy import Connection, Engine
 
+from gis.db.api_role import act_as
 from gis.db.statements import query
 from gis.errors import InvalidInput
 from gis.hotspots.selection import IncidentFilter
 from gis.places.areas import area_by_code
 
 
-def read_incidents(engine: Engine, where: IncidentFilter | None = None) -> gpd.GeoDataFrame:
+def read_incidents(
+    engine: Engine, where: IncidentFilter | None = None, *, as_user: int | None = None
+) -> gpd.GeoDataFrame:
     """Incidents under ``where.area`` (an area code), optionally of some categories and
-    within [since, until), with their community and grid, oldest first.
+    within [since, until), with their community and grid, oldest first; with ``as_user``,
+    only those that user's scope holds (``gis.db.api_role.act_as``).
 
     ``reported_at`` is in Asia/Shanghai time; the columns are always ``reported_at`` and
     ``category`` (the filter's column names are for frames, not the database).
     """
-    with engine.connect() as conn:
+    with engine.begin() as conn:
+        if as_user is not None:
+            act_as(conn, as_user)
         params = _params(conn, where)
         frame = gpd.read_postgis(
             query("gis.hotspots", "incidents", "read"), conn, geom_col="geometry", params=params

@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
+from gis.db.api_role import job_owner_id
 from gis.errors import InvalidInput
 from gis.hotspots import DensitySurface, IncidentFilter, read_incidents
 from gis.hotspots.bounds import check_analysis
@@ -49,7 +50,9 @@ def run_analysis(
 ) -> dict[str, Any]:
     where, request = _parse(params)
     progress(0, 3)
-    incidents = read_incidents(engine, where)
+    with engine.connect() as conn:
+        owner = job_owner_id(conn, job_id) if job_id is not None else None
+    incidents = read_incidents(engine, where, as_user=owner)  # its owner's scope only
     progress(1, 3)
     result = run(incidents, request)  # the database read applied the whole filter
     progress(2, 3)

@@ -26,9 +26,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import DataError, IntegrityError
 
+from gis.db.keys import key_fits
 from gis.errors import InvalidInput
 from gis.load.kinds import KINDS, LOAD_ORDER, Kind
 from gis.load.read import read_file
@@ -88,6 +89,8 @@ def load_frame(
     _say(progress, f"storing {len(frame):,} {kind}")
     try:
         with engine.begin() as conn:
+            if kind == "persons":
+                _check_key(conn, key)
             problems = store(conn, clean, spec, {"key": key})
             if problems:
                 conn.rollback()
@@ -96,6 +99,18 @@ def load_frame(
         raise InvalidInput(f"{source}: the database refused the {kind}: {detail}") from exc
     _refuse(problems, source, spec)
     return LoadReport(kind=kind, source=source, rows=len(frame))
+
+
+def _check_key(conn: Connection, key: str) -> None:
+    """Refuse a key other than the one the stored persons are under: rows written with
+    it could never be read with the other. This waits for a key rotation running
+    meanwhile (gis.db.keys), so a load racing one is refused, not mixed in."""
+    if not key_fits(conn, key):
+        raise InvalidInput(
+            "the secret key does not decrypt the persons already stored, so no persons were "
+            "loaded: was the key rotated (`wangge keys rotate`)? Give this process the "
+            "current WANGGE_SECRET_KEY; `wangge keys check` tests it"
+        )
 
 
 def _kind(name: str) -> Kind:

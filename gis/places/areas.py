@@ -13,8 +13,9 @@ from sqlalchemy import Connection, TextClause
 
 from gis.db.statements import fetch_one, query
 from gis.errors import InvalidInput
+from gis.places import disclosure
 
-STAT_FIELDS = (
+COUNT_FIELDS = (
     "communities",
     "buildings",
     "households",
@@ -26,6 +27,8 @@ STAT_FIELDS = (
     "grids",
     "grid_workers",
 )
+# Each statistics object also names the counts withheld from its reader (gis.places.disclosure).
+STAT_FIELDS = (*COUNT_FIELDS, "suppressed")
 
 
 def _sql(name: str) -> TextClause:
@@ -44,7 +47,7 @@ def area_stats(conn: Connection, codes: list[str]) -> dict[str, dict[str, int]]:
     if not codes:
         return {}
     rows = conn.execute(_sql("stats"), {"codes": list(codes)}).mappings()
-    return {r["code"]: {f: int(r[f]) for f in STAT_FIELDS} for r in rows}
+    return {r["code"]: {f: int(r[f]) for f in COUNT_FIELDS} for r in rows}
 
 
 def area_tree(conn: Connection) -> list[dict[str, Any]]:
@@ -61,14 +64,24 @@ def area_tree(conn: Connection) -> list[dict[str, Any]]:
     return roots
 
 
-def area_detail(conn: Connection, code: str, *, geometry: bool = False) -> dict[str, Any]:
-    """One area with its breadcrumb, statistics and children (each with statistics)."""
+def area_detail(
+    conn: Connection, code: str, *, geometry: bool = False, suppress: bool = False
+) -> dict[str, Any]:
+    """One area with its breadcrumb, statistics and children (each with statistics).
+
+    ``suppress`` for a reader who may not see households: counts of persons and
+    households under 5 are withheld, the children's and grids' with complementary
+    suppression (``gis.places.disclosure``).
+    """
     if not (len(code) == 12 and code.isdigit()):
         raise InvalidInput(f"area code {code!r} is not 12 digits (e.g. 331004001001)")
     params = {"code": code, "geometry": geometry}
     row = fetch_one(conn, _sql("detail"), params, missing=f"there is no area with code {code}")
     children = conn.execute(_sql("children"), {"id": row["id"]}).mappings().all()
     stats = area_stats(conn, [code, *(c["code"] for c in children)])
+    own = stats.get(code, dict.fromkeys(COUNT_FIELDS, 0))
+    [own] = disclosure.for_reader([own], suppress=suppress)
+    below = disclosure.for_reader([stats[c["code"]] for c in children], suppress=suppress)
     result: dict[str, Any] = {
         "code": row["code"],
         "name": row["name"],
@@ -77,11 +90,12 @@ def area_detail(conn: Connection, code: str, *, geometry: bool = False) -> dict[
         "area_km2": round((row["area_m2"] or 0) / 1e6, 4),
         "bbox": [row["xmin"], row["ymin"], row["xmax"], row["ymax"]],
         "ancestors": row["ancestors"] or [],
-        "stats": stats.get(code, dict.fromkeys(STAT_FIELDS, 0)),
-        "children": [{**dict(c), "stats": stats[c["code"]]} for c in children],
+        "stats": own,
+        "children": [{**dict(c), "stats": s} for c, s in zip(children, below, strict=True)],
     }
     if row["level"] == "community":
-        result["grids"] = _published_grids(conn, row["id"])
+        grids = _published_grids(conn, row["id"])
+        result["grids"] = disclosure.for_reader(grids, suppress=suppress, fields=("households",))
     if geometry:
         result["geometry"] = json.loads(row["geojson"])
     return result

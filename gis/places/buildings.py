@@ -65,3 +65,10 @@ def building_detail(conn: Connection, code: str) -> dict[str, Any]:
     result["households"] = [dict(h) for h in households]
     result["persons"] = sum(h["persons"] for h in households)
     return result
+
+
+def household_building(conn: Connection, household: str) -> str | None:
+    """The code of the building ``household`` is in (None for an unknown household), for
+    the limit on reading the households of many buildings (api/limits.py)."""
+    sql = query("gis.places", "buildings", "of_household")
+    return conn.execute(sql, {"code": household}).scalar()

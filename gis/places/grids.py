@@ -7,10 +7,15 @@ from typing import Any
 from sqlalchemy import Connection
 
 from gis.db.statements import fetch_one, query
+from gis.places import disclosure
 
 
-def grid_detail(conn: Connection, code: str) -> dict[str, Any]:
-    """The published grid ``code``: where it is and what it holds."""
+def grid_detail(conn: Connection, code: str, *, suppress: bool = False) -> dict[str, Any]:
+    """The published grid ``code``: where it is and what it holds.
+
+    ``suppress`` for a reader who may not see households: counts of persons and
+    households under 5 are withheld (``gis.places.disclosure``).
+    """
     missing = f"there is no grid {code!r} in a published plan"
     row = fetch_one(conn, query("gis.places", "grids", "detail"), {"code": code}, missing=missing)
     stats = ("buildings", "households", "persons", "floating_persons", "open_incidents",
@@ -23,5 +28,5 @@ def grid_detail(conn: Connection, code: str) -> dict[str, Any]:
         "community_name": row["community_name"],
         "area_m2": float(row["area_m2"] or 0),
         "bbox": [row["xmin"], row["ymin"], row["xmax"], row["ymax"]],
-        "stats": {k: int(row[k]) for k in stats},
+        "stats": disclosure.for_reader([{k: int(row[k]) for k in stats}], suppress=suppress)[0],
     }

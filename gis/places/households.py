@@ -6,12 +6,22 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from gis.audit import record
 from gis.db.statements import fetch_one, query
 
 
-def household_detail(conn: Connection, code: str, *, actor: str) -> dict[str, Any]:
+def household_detail(
+    conn: Connection,
+    code: str,
+    *,
+    actor: str,
+    role: str | None = None,
+    source: str | None = None,
+    request_id: str | None = None,
+) -> dict[str, Any]:
     """A household and its members. ID numbers and phones come masked (e.g.
-    ``330402**********12``, ``138****5678``); the read is written to the audit log.
+    ``33***************2``, ``138******78``); the read is written to the audit log
+    with who read it (``actor``, ``role``), from where and in which request.
 
     The caller owns the transaction: the audit row commits with it (the API's
     connections autocommit each statement).
@@ -22,8 +32,9 @@ def household_detail(conn: Connection, code: str, *, actor: str) -> dict[str, An
     )
     persons = conn.execute(query("gis.places", "households", "persons"), {"id": row["id"]})
     members = [dict(p) for p in persons.mappings()]
-    audit = {"actor": actor, "code": code, "n": len(members)}
-    conn.execute(query("gis.places", "households", "audit_read"), audit)
+    record(conn, actor=actor, role=role, source=source, request_id=request_id, action="read",
+           object_type="household", object_id=code,
+           detail={"persons": len(members), "masked": True})  # fmt: skip
     result = {k: v for k, v in row.items() if k != "id"}
     result["persons"] = members
     return result

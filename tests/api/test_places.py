@@ -64,8 +64,8 @@ def test_personal_data_is_masked_and_the_read_audited(client, engine, a_home) ->
     assert response.status_code == 200, response.text
     name = client.get("/api/v1/me").json()["name"]
     for person in response.json()["persons"]:
-        assert re.fullmatch(r"\d{6}\*{10}[\dX]{2}", person["id_number"])
-        assert re.fullmatch(r"1\d{2}\*{4}\d{4}", person["phone"])
+        assert re.fullmatch(r"\d{2}\*{15}[\dX]", person["id_number"])
+        assert re.fullmatch(r"1\d{2}\*{6}\d{2}", person["phone"])
     assert "id_number_enc" not in response.text
     with engine.connect() as conn:
         actor = conn.execute(

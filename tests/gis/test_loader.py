@@ -129,7 +129,7 @@ def test_people_load_protected_and_masked(with_buildings) -> None:
         ).one()
         stored = conn.execute(text("SELECT person::text FROM person")).scalar()
     assert row == (
-        "110105**********2X", "138****5678", ["floating", "elderly_alone"],
+        "11***************X", "138******78", ["floating", "elderly_alone"],
         "11010519491231002X", "13812345678",
     )  # fmt: skip
     assert "11010519491231002X" not in stored and "13812345678" not in stored

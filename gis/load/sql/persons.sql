@@ -6,15 +6,17 @@ WHERE NOT EXISTS (SELECT 1 FROM household h WHERE h.code = s.household_code);
 
 -- name: upsert
 -- ID numbers and phones are stored encrypted (pgcrypto; s2k-mode=1 because the key is
--- random, not a passphrase), with a keyed hash for exact lookup and a masked copy to serve.
+-- random, not a passphrase), with a keyed hash for exact lookup and a masked copy to serve:
+-- wangge_mask keeps an ID number's first 2 and last 1 characters, a phone's first 3 and
+-- last 2 (gis.idnumber.mask is the same rule; migration 0013 made the function).
 INSERT INTO person (code, household_id, name, id_number_enc, id_number_hash, id_number_masked,
                     phone_enc, phone_masked, birth_year, sex, tags)
 SELECT s.code, h.id, s.name,
        pgp_sym_encrypt(upper(s.id_number), :key, 'compress-algo=0, s2k-mode=1'),
        encode(hmac(upper(s.id_number), :key, 'sha256'), 'hex'),
-       left(s.id_number, 6) || repeat('*', 10) || right(upper(s.id_number), 2),
+       wangge_mask(upper(s.id_number), 2, 1),
        pgp_sym_encrypt(s.phone, :key, 'compress-algo=0, s2k-mode=1'),
-       left(s.phone, 3) || repeat('*', greatest(length(s.phone) - 7, 0)) || right(s.phone, 4),
+       wangge_mask(s.phone, 3, 2),
        s.birth_year, s.sex, coalesce(s.tags, '{}')
 FROM stage s JOIN household h ON h.code = s.household_code
 ON CONFLICT (code) DO UPDATE

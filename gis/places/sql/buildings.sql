@@ -39,3 +39,7 @@ SELECT h.code, h.room, h.kind::text AS kind, h.members,
 FROM household h LEFT JOIN person p ON p.household_id = h.id
 WHERE h.building_id = :id
 GROUP BY h.id ORDER BY h.room, h.code;
+
+-- name: of_household
+-- The building a household is in: what a walk through the households is counted by.
+SELECT b.code FROM household h JOIN building b ON b.id = h.building_id WHERE h.code = :code;

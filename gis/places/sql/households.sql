@@ -9,8 +9,3 @@ WHERE h.code = :code;
 SELECT code, name, id_number_masked AS id_number, phone_masked AS phone,
        birth_year, sex, tags
 FROM person WHERE household_id = :id ORDER BY code;
-
--- name: audit_read
-INSERT INTO audit_log (actor, action, object_type, object_id, detail)
-VALUES (:actor, 'read', 'household', :code,
-        jsonb_build_object('persons', CAST(:n AS integer), 'masked', true));

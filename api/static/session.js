@@ -1,0 +1,61 @@
+// What every page shares about its signed-in user: API fetches that go to the login
+// page once the session has ended, the CSRF token on every change, and the header's
+// name, role and sign-out button (#user). Pages import it; no page copies it.
+
+const TEXT = {
+  zh: {
+    sign_out: "退出", admin: "管理员", planner: "规划员", operator: "指挥员",
+    grid_worker: "网格员", analyst: "分析员", viewer: "访客",
+  },
+  en: {
+    sign_out: "Sign out", admin: "administrator", planner: "planner", operator: "operator",
+    grid_worker: "grid worker", analyst: "analyst", viewer: "viewer",
+  },
+};
+const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);
+let user = null;  // the promise of GET /api/v1/me, fetched once
+
+// To the login page, which leads back here; the session has ended (or never began).
+export function toLogin() {
+  const here = location.pathname + location.search + location.hash;
+  const lang = localStorage.getItem("wangge-lang") || "zh";
+  location.assign(`/login?${new URLSearchParams({ next: here, lang })}`);
+}
+
+// Fetch an API path as JSON; a change (not GET) carries the session's X-CSRF-Token.
+export async function api(path, { method = "GET", body } = {}) {
+  const headers = { Accept: "application/json" };
+  if (!SAFE.has(method)) {
+    const { csrf_token: token } = await me();
+    if (token) headers["X-CSRF-Token"] = token;
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+  }
+  const response = await fetch(path, {
+    method, headers, body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 401) {
+    toLogin();
+    throw new Error("sign-in required");
+  }
+  const answer = await response.json();
+  if (!response.ok) throw new Error(answer.detail || response.statusText);
+  return answer;
+}
+
+// The signed-in user: name, role, scope, permissions and the session's CSRF token.
+export function me() {
+  user ??= api("/api/v1/me");
+  return user;
+}
+
+// Fill #user in the page's header: who is signed in, and the sign-out form's token.
+export async function showUser(lang) {
+  const signedIn = await me();
+  const text = TEXT[lang] ?? TEXT.zh;
+  const box = document.getElementById("user");
+  box.querySelector(".name").textContent = signedIn.name;
+  box.querySelector(".role").textContent = text[signedIn.role] ?? signedIn.role;
+  box.querySelector("button").textContent = text.sign_out;
+  box.querySelector("input[name=csrf]").value = signedIn.csrf_token ?? "";
+  box.hidden = false;
+}
