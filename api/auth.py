@@ -32,7 +32,7 @@ from gis.accounts import User, require, user_for_session, user_for_token
 from gis.accounts.hashing import digest
 from gis.accounts.roles import PERMISSIONS
 from gis.accounts.sessions import csrf_token
-from gis.db.api_role import request_user
+from gis.db.api_role import request_credential
 from gis.errors import Forbidden, NotAuthenticated
 
 SESSION_COOKIE = "wangge_session"
@@ -111,7 +111,10 @@ async def current_user(
     else:
         raise NotAuthenticated(SIGN_IN)
     request.state.user = user
-    request_user.set(user.id)  # every connection this request takes is the user's
+    # Every connection this request takes is told the credential; the database finds the
+    # user from it (gis.db.api_role).
+    secret = credentials.credentials if credentials is not None else session
+    request_credential.set(digest(secret))
     return user
 
 

@@ -29,7 +29,8 @@ from sqlalchemy import Connection, Engine, create_engine, text
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from gis.db.api_role import name_users, request_user  # noqa: E402
+from gis.accounts.hashing import digest  # noqa: E402
+from gis.db.api_role import name_users, request_credential  # noqa: E402
 from gis.db.engine import database_url, make_api_engine  # noqa: E402
 from gis.db.statements import query  # noqa: E402
 from gis.settings import DatabaseSettings  # noqa: E402
@@ -102,8 +103,9 @@ def _facts(owner: Engine) -> dict:
             "households": households, "lon": lon, "lat": lat}  # fmt: skip
 
 
-def _users(owner: Engine, facts: dict) -> dict[str, int]:
-    from gis.accounts import create_user
+def _users(owner: Engine, facts: dict) -> dict[str, str]:
+    """label -> the credential (SHA-256 of a fresh token) the API would name."""
+    from gis.accounts import create_user, issue_token
 
     wanted = {"api, no scope": ("admin", None), "api, street": ("admin", facts["street"]),
               "api, community": ("admin", facts["community"])}  # fmt: skip
@@ -114,10 +116,9 @@ def _users(owner: Engine, facts: dict) -> dict[str, int]:
         for label, (role, scope) in wanted.items():
             name = f"bench-rls-{role}-{scope or 'all'}"
             found = conn.execute(text("SELECT id FROM user_account WHERE name = :n"), {"n": name})
-            uid = found.scalar()
-            if uid is None:
-                uid = create_user(conn, name, role, scope=scope)[0].id
-            users[label] = uid
+            if found.scalar() is None:
+                create_user(conn, name, role, scope=scope)
+            users[label] = digest(issue_token(conn, name, days=1))
     return users
 
 
@@ -137,8 +138,8 @@ def _reads(facts: dict, rng: random.Random, n: int) -> dict[str, tuple[Callable[
     }
 
 
-def _time(engine: Engine, user: int | None, sql: str, params: Callable[[], dict], n: int):
-    token = request_user.set(user)
+def _time(engine: Engine, user: str | None, sql: str, params: Callable[[], dict], n: int):
+    token = request_credential.set(user)
     try:
         with engine.connect() as conn:
             statement = text(sql)
@@ -150,12 +151,12 @@ def _time(engine: Engine, user: int | None, sql: str, params: Callable[[], dict]
                 took.append((time.perf_counter() - started) * 1000)
             conn.rollback()
     finally:
-        request_user.reset(token)
+        request_credential.reset(token)
     return float(np.percentile(took, 50)), float(np.percentile(took, 99))
 
 
-def _checkout_ms(engine: Engine, user: int, n: int) -> float:
-    token = request_user.set(user)
+def _checkout_ms(engine: Engine, user: str, n: int) -> float:
+    token = request_credential.set(user)
     try:
         took = []
         for _ in range(n):
@@ -164,19 +165,19 @@ def _checkout_ms(engine: Engine, user: int, n: int) -> float:
                 pass
             took.append((time.perf_counter() - started) * 1000)
     finally:
-        request_user.reset(token)
+        request_credential.reset(token)
     return statistics.median(took)
 
 
-def _seen(engine: Engine, users: dict[str, int]) -> str:
+def _seen(engine: Engine, users: dict[str, str]) -> str:
     counts = []
     for label, uid in users.items():
-        token = request_user.set(uid)
+        token = request_credential.set(uid)
         try:
             with engine.connect() as conn:
                 n = _count(conn)
         finally:
-            request_user.reset(token)
+            request_credential.reset(token)
         counts.append(f"{label}: {n:,} households")
     return "; ".join(counts)
 

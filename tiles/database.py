@@ -9,6 +9,8 @@ from psycopg import AsyncConnection
 from psycopg_pool import AsyncConnectionPool
 from sqlalchemy import Engine
 
+from gis.db.api_role import NAME_CREDENTIAL
+
 
 async def open_tile_pool(
     engine: Engine, max_size: int = 4, *, options: str = "", timeout_s: float = 30.0
@@ -35,13 +37,11 @@ async def open_tile_pool(
 
 @asynccontextmanager
 async def user_connection(
-    pool: AsyncConnectionPool, user_id: int | None
+    pool: AsyncConnectionPool, credential: str | None
 ) -> AsyncIterator[AsyncConnection]:
-    """A pooled connection told whose request it serves, as the API's engine does for
-    its own (``gis.db.api_role.name_users``): row-level security reads it."""
+    """A pooled connection told whose request it serves (the request's credential), as
+    the API's engine does for its own (``gis.db.api_role.name_users``): row-level
+    security reads it."""
     async with pool.connection() as conn:
-        await conn.execute(
-            "SELECT set_config('wangge.user_id', %s, false)",
-            ("" if user_id is None else str(user_id),),
-        )
+        await conn.execute(NAME_CREDENTIAL, (credential or "",))
         yield conn

@@ -15,6 +15,7 @@ from api.dependencies import Db
 from api.schemas.analyses import HotspotBody, HotspotResult
 from api.schemas.base import body_of
 from api.schemas.jobs import Job
+from gis.accounts.scope import check_area
 from gis.errors import InvalidInput
 from gis.hotspots.surfaces import StoredSurface, load_surface
 from tiles.density import render_png
@@ -57,6 +58,8 @@ async def post_hotspots(
 ) -> dict:
     """Analyse incidents for hotspots, as a job: the request is checked against its bounds
     first (a problem now, not a failed job); the job's result is a ``HotspotResult``."""
+    if body.area is not None:  # a ledger of an area is shared: only its own people's
+        await request.app.state.database.run(check_area, user, body.area)
     return await request.app.state.jobs.submit("hotspots", body.model_dump(), response, owner=user)
 
 

@@ -34,11 +34,13 @@ from limits.strategies import MovingWindowRateLimiter
 from api.auth import CSRF_HEADER, SESSION_COOKIE
 from api.dependencies import Db
 from api.guards import NO_NUL, PLAIN_TEXT
+from api.requests import origin
 from api.routers.pages import STATIC, page_user
 from api.schemas.problems import problems
 from gis.accounts import close_session, open_session, verify_password
 from gis.accounts.sessions import csrf_token
 from gis.accounts.users import WRONG
+from gis.audit import record
 from gis.errors import Forbidden, NotAuthenticated
 
 LOGIN_COOKIE = "wangge_login"
@@ -252,8 +254,12 @@ async def sign_in(
     try:
         user = await db.run(verify_password, name, password)
     except NotAuthenticated as exc:
+        await db.run(record, **_attempt(request, name), action="sign_in_refused",
+                     object_type="user", object_id=name[:64], detail={"why": str(exc)})  # fmt: skip
         message = TEXT[language]["wrong" if str(exc) == WRONG else "disabled"]
         return _form(request, 401, language, target, message, name)
+    await db.run(record, **origin(request, user), action="sign_in", object_type="user",
+                 object_id=user.name)  # fmt: skip
     session = await db.run(open_session, user.id, SESSION_HOURS)
     await _end(request, db, request.cookies.get(SESSION_COOKIE))  # one session per browser
     response = _see_other(target)
@@ -263,6 +269,13 @@ async def sign_in(
     )  # fmt: skip
     response.delete_cookie(LOGIN_COOKIE, path="/login", httponly=True, samesite="strict")
     return response
+
+
+def _attempt(request: Request, name: str) -> dict[str, str | None]:
+    """Who tried to sign in, for the audit log: the name given, from where."""
+    return {"actor": name[:256] or "(no name)", "role": None,
+            "source": request.client.host if request.client else None,
+            "request_id": getattr(request.state, "request_id", None)}  # fmt: skip
 
 
 async def _end(request: Request, db: Db, session: str | None) -> None:

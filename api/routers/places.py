@@ -63,9 +63,10 @@ async def get_grid(code: Code, db: Db, user: CurrentUser) -> dict:
 
 
 @router.get("/buildings/{code}", response_model=BuildingDetail, responses=NAMED)
-async def get_building(code: Code, db: Db) -> dict:
-    """One building with its grid, community and households."""
-    return await db.run(building_detail, code)
+async def get_building(code: Code, db: Db, user: CurrentUser) -> dict:
+    """One building with its grid and community; its households for a reader allowed
+    them (households:read), else only its persons count, withheld under 5."""
+    return await db.run(building_detail, code, rows=not withheld_from(user.role))
 
 
 @router.get(

@@ -27,6 +27,7 @@ from sqlalchemy import Connection
 from api.auth import JobReader, PlanPublisher, PlanReader, PlanWriter, permit
 from api.dependencies import AREA_CODE, INT4_MAX, Db, PlanId
 from api.problems import HTTPProblem
+from api.requests import origin
 from api.schemas.jobs import Job
 from api.schemas.plans import (
     Edited,
@@ -39,6 +40,7 @@ from api.schemas.plans import (
 from api.schemas.problems import BODY, DATABASE, EDIT, INPUT, NAMED, problems
 from gis.accounts import User
 from gis.accounts.scope import check_area
+from gis.audit import record
 from gis.errors import InvalidInput, PreconditionRequired, StaleVersion
 from gis.partition import Plan, Rules, merge_grids, move_buildings, split_grid
 from gis.partition.publish import diff_plans, publish_plan
@@ -216,6 +218,7 @@ def post_publish(
     with request.app.state.engine.connect() as conn:
         _scoped_plan(conn, plan_id, user)
     row = publish_plan(request.app.state.engine, plan_id, published_by=user.name)
+    _audit(request, user, "publish", plan_id, {"version": row["version"]})
     response.headers["ETag"] = _etag(row)
     return {**_summary(row), "incidents_relinked": row["incidents_relinked"]}
 
@@ -245,6 +248,7 @@ def _edit(
             now = plan_row(conn, plan_id)
         raise HTTPProblem(412, exc.title, str(exc), {"ETag": _etag(now)}) from None
     response.headers["ETag"] = _etag(row)
+    _audit(request, request.state.user, "edit", plan_id, {"version": row["version"]})
     report = plan.report
     return {
         **_summary(row),
@@ -253,6 +257,13 @@ def _edit(
         "broken_rules": sorted(report.broken_rules()),
         "report": report.to_dict(),
     }
+
+
+def _audit(request: Request, user: User, action: str, plan_id: int, detail: dict) -> None:
+    """A change to a plan, in the audit log (who, from where, which version it made)."""
+    with request.app.state.engine.begin() as conn:
+        record(conn, **origin(request, user), action=action, object_type="plan",
+               object_id=str(plan_id), detail=detail)  # fmt: skip
 
 
 def _matching_version(if_match: str, row: dict) -> int:

@@ -11,6 +11,7 @@ from api.dependencies import Db
 from api.schemas.base import body_of
 from api.schemas.problems import DATABASE, NAMED
 from api.schemas.tiles import LayerInfo, TileJSON
+from gis.db.api_role import request_credential
 from tiles.database import user_connection
 from tiles.layers import LAYERS
 from tiles.mvt import MAX_ZOOM, PLAN_ID_MAX, etag, render, tile_filters, tile_query, version
@@ -86,7 +87,7 @@ async def get_tile(layer: Layer, z: Zoom, x: Column, y: Column, request: Request
     cache = request.app.state.tile_cache
     known = _if_none_match(request)
     data = None
-    async with user_connection(request.app.state.tile_pool, user.id) as conn:
+    async with user_connection(request.app.state.tile_pool, request_credential.get()) as conn:
         if known or cache.has(q.key()):  # a cheap version check may spare the rendering
             tag = etag(q, await version(conn, q))
             if tag in known:

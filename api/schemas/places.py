@@ -55,8 +55,13 @@ class BuildingDetail(Schema):
     grid_code: str | None
     grid_name: str | None
     geometry: dict[str, Any] = Field(description="GeoJSON footprint (EPSG:4326).")
-    households: list[BuildingHousehold]
-    persons: int
+    households: list[BuildingHousehold] = Field(
+        description="Its households; empty for a reader without households:read."
+    )
+    persons: int | None = Field(description="Residents; null when withheld (under 5).")
+    suppressed: list[str] = Field(
+        default_factory=list, description="The counts withheld from this reader."
+    )
 
 
 class GridStats(Schema):

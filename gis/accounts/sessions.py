@@ -28,7 +28,7 @@ def open_session(conn: Connection, user_id: int, hours: int = 12) -> str:
         raise InvalidInput(f"a session lasts 1 to {MAX_HOURS} hours, not {hours}")
     session_id = hashing.new_token()
     params = {"user_id": user_id, "session_hash": hashing.digest(session_id), "hours": hours}
-    if conn.execute(_sql("open"), params).first() is None:
+    if conn.execute(_sql("open"), params).scalar() is None:
         raise NotFound(f"there is no enabled user with id {user_id}")
     return session_id
 

@@ -1,8 +1,8 @@
 """Adding an entry to the audit log, and reading a filtered page of it.
 
 The API's database role may insert and nothing else; it reads through
-``wangge_audit_entries``, a function that answers only when the connection names
-an enabled admin (``wangge.user_id``). The CLI signs in as the table's owner and
+``wangge_audit_entries``, a function that answers only when the request's user (named
+by its credential, ``wangge_user_id()``) is an enabled admin. The CLI signs in as the table's owner and
 reads with ``as_owner=True``.
 """
 

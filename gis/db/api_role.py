@@ -10,8 +10,11 @@ agrees on it without storing another secret, and the owner sets it at the API's 
 ``WANGGE_API_DATABASE_URL`` instead, and nothing is altered.
 
 Every connection the API's engine hands out is first told whose request it serves
-(``name_user``, a pool checkout event): the user of the current request, from a context
-variable the authentication sets, or nobody, for whom the policies show no row.
+(``name_users``, a pool checkout event): the credential of the current request — the
+SHA-256 of its bearer token or session id, from a context variable the authentication
+sets — or nothing, for which the policies show no row. The database finds the user
+from the credential itself (``wangge_user_id()``, migration 0011); the API's role cannot
+read the credentials stored, so no SQL it runs can name itself another user.
 """
 
 from __future__ import annotations
@@ -23,10 +26,12 @@ from contextvars import ContextVar
 from sqlalchemy import Connection, Engine, event, text
 from sqlalchemy.engine import URL, make_url
 
+from gis.db.statements import query
+
 API_ROLE = "wangge_api"
 
-# The id of the signed-in user of the request being served (None: nobody).
-request_user: ContextVar[int | None] = ContextVar("wangge_request_user", default=None)
+# The credential (SHA-256 of the token or session id) of the request being served.
+request_credential: ContextVar[str | None] = ContextVar("wangge_credential", default=None)
 
 
 def api_password(secret_key: str) -> str:
@@ -48,15 +53,19 @@ def api_url(owner_url: str, secret_key: str) -> URL:
 
 
 def ensure_login(owner: Engine, secret_key: str) -> None:
-    """Let the API role sign in with its derived password (the owner runs this)."""
+    """Let the API role sign in with its derived password (the owner runs this).
+
+    The server is sent the password's SCRAM verifier, never the password itself, so a
+    statement log (``log_statement = ddl``) holds nothing that signs in.
+    """
     with owner.begin() as conn:
-        alter = (
-            "SELECT format('ALTER ROLE %I LOGIN PASSWORD %L', CAST(:r AS text), CAST(:p AS text))"
-        )
-        statement = conn.execute(
-            text(alter), {"r": API_ROLE, "p": api_password(secret_key)}
-        ).scalar_one()
-        conn.execute(text(statement))
+        pgconn = conn.connection.dbapi_connection.pgconn
+        verifier = pgconn.encrypt_password(
+            api_password(secret_key).encode(), API_ROLE.encode(), b"scram-sha-256"
+        ).decode()
+        params = {"role": API_ROLE, "password": verifier}
+        statement = conn.execute(query("gis.db", "api_role", "alter_login"), params).scalar_one()
+        conn.exec_driver_sql(statement)  # no binds: the verifier holds colons
 
 
 def act_as(conn: Connection, user_id: int) -> None:
@@ -64,28 +73,25 @@ def act_as(conn: Connection, user_id: int) -> None:
     API's role under its policies. Jobs a user started read their data this way, so an
     analysis sees what its owner may see, although the worker runs as the owner."""
     conn.execute(text(f"SET LOCAL ROLE {API_ROLE}"))
-    conn.execute(text("SELECT set_config('wangge.user_id', :u, true)"), {"u": str(user_id)})
+    conn.execute(query("gis.db", "api_role", "act_as_user"), {"user_id": str(user_id)})
 
 
-def job_owner_id(conn: Connection, job_id: object) -> int | None:
-    """The account id of the user who started job ``job_id`` (None: a job of the CLI's)."""
-    found = conn.execute(
-        text("SELECT u.id FROM job j JOIN user_account u ON u.name = j.owner WHERE j.id = :j"),
-        {"j": job_id},
-    )
-    return found.scalar()
+def job_owner(conn: Connection, job_id: object) -> tuple[str | None, int | None]:
+    """Who started job ``job_id``: the name recorded (None: the CLI's) and its account id
+    (None when that account no longer exists)."""
+    row = conn.execute(query("gis.db", "api_role", "job_owner"), {"job_id": job_id}).first()
+    return (row[0], row[1]) if row is not None else (None, None)
+
+
+NAME_CREDENTIAL = "SELECT set_config('wangge.credential', %s, false)"
 
 
 def name_users(engine: Engine) -> None:
-    """Make every connection ``engine`` hands out carry the current request's user."""
+    """Make every connection ``engine`` hands out carry the current request's credential."""
 
     @event.listens_for(engine, "checkout")
     def _name_user(dbapi_connection, connection_record, connection_proxy) -> None:
-        user = request_user.get()
         with dbapi_connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT set_config('wangge.user_id', %s, false)",
-                ("" if user is None else str(user),),
-            )
+            cursor.execute(NAME_CREDENTIAL, (request_credential.get() or "",))
         if not dbapi_connection.autocommit:
             dbapi_connection.commit()  # the setting outlives no transaction of its own

@@ -28,6 +28,9 @@ def make_engine(settings: DatabaseSettings, **kwargs: object) -> Engine:
     on every tile, and a dropped connection surfaces as a 503 once instead.
     """
     kwargs.setdefault("pool_pre_ping", True)
+    # Bound values never enter an error's text: they include keys and personal data, and
+    # an unexpected error is logged with its traceback (api/problems.py).
+    kwargs.setdefault("hide_parameters", True)
     engine = create_engine(database_url(settings), **kwargs)
     try:
         with engine.connect() as conn:

@@ -9,8 +9,8 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine
 
-from gis.db.api_role import job_owner_id
-from gis.errors import InvalidInput
+from gis.db.api_role import job_owner
+from gis.errors import Forbidden, InvalidInput
 from gis.hotspots import DensitySurface, IncidentFilter, read_incidents
 from gis.hotspots.bounds import check_analysis
 from gis.hotspots.ledger_store import save_ledger
@@ -33,6 +33,18 @@ def _parse(params: dict[str, Any]) -> tuple[IncidentFilter, HotspotRequest]:
     return where, HotspotRequest(method=params.get("method", "gi"), **given)
 
 
+def _owner(engine: Engine, job_id: uuid.UUID | None) -> int | None:
+    """The account the job reads as; None only for a job nobody owns (the CLI's). A job
+    whose owner is no longer an account fails rather than read unscoped."""
+    if job_id is None:
+        return None
+    with engine.connect() as conn:
+        name, owner = job_owner(conn, job_id)
+    if name is not None and owner is None:
+        raise Forbidden(f"the job's owner {name!r} is no longer an account: start it again")
+    return owner
+
+
 def check(conn: Connection, params: dict[str, Any]) -> dict[str, Any]:
     """Every bound checked on the incidents' extent before anything is queued."""
     where, request = _parse(params)
@@ -50,8 +62,7 @@ def run_analysis(
 ) -> dict[str, Any]:
     where, request = _parse(params)
     progress(0, 3)
-    with engine.connect() as conn:
-        owner = job_owner_id(conn, job_id) if job_id is not None else None
+    owner = _owner(engine, job_id)
     incidents = read_incidents(engine, where, as_user=owner)  # its owner's scope only
     progress(1, 3)
     result = run(incidents, request)  # the database read applied the whole filter

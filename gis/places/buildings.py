@@ -8,6 +8,7 @@ from sqlalchemy import Connection, text
 
 from gis.db.statements import fetch_one, query, statement
 from gis.errors import InvalidInput
+from gis.places.disclosure import suppress
 from gis.places.paging import PageRequest, page
 
 # Only the filters asked for reach the SQL: an `:x IS NULL OR ...` pattern would hide
@@ -53,8 +54,11 @@ def list_buildings(
     return page(items, int(total), request)
 
 
-def building_detail(conn: Connection, code: str) -> dict[str, Any]:
-    """One building: where it is, its grid under the published plan, its households."""
+def building_detail(conn: Connection, code: str, *, rows: bool = True) -> dict[str, Any]:
+    """One building: where it is, its grid under the published plan, its households.
+
+    ``rows=False`` for a reader without ``households:read``: no household rows, and the
+    persons count withheld under 5 (gis.places.disclosure), as area statistics are."""
     missing = f"there is no building with code {code!r}"
     row = fetch_one(
         conn, query("gis.places", "buildings", "detail"), {"code": code}, missing=missing
@@ -62,9 +66,9 @@ def building_detail(conn: Connection, code: str) -> dict[str, Any]:
     sql = query("gis.places", "buildings", "households")
     households = conn.execute(sql, {"id": row["id"]}).mappings().all()
     result = {k: v for k, v in row.items() if k != "id"}
-    result["households"] = [dict(h) for h in households]
+    result["households"] = [dict(h) for h in households] if rows else []
     result["persons"] = sum(h["persons"] for h in households)
-    return result
+    return suppress(result, ("persons",) if not rows else ())
 
 
 def household_building(conn: Connection, household: str) -> str | None:

@@ -238,3 +238,18 @@ def test_the_demo_prints_how_to_sign_in_as_its_admin(app, engine, monkeypatch, c
     later = browser(app, "10.5.0.2")
     assert sign_in(later, DEMO_ADMIN, first).status_code == 401
     assert sign_in(later, DEMO_ADMIN, second).status_code == 303
+
+
+def test_sign_ins_and_refusals_are_audited(client, account, engine) -> None:
+    from sqlalchemy import text
+
+    name, password = account
+    assert sign_in(client, name, "not-the-password").status_code == 401
+    assert sign_in(client, name, password).status_code == 303
+    with engine.connect() as conn:
+        actions = conn.execute(
+            text("SELECT action, role, source FROM audit_log WHERE object_id = :n ORDER BY id"),
+            {"n": name},
+        ).all()
+    assert [a for a, _, _ in actions] == ["sign_in_refused", "sign_in"]
+    assert actions[1][1] == "planner" and actions[1][2]

@@ -15,7 +15,8 @@ from fastapi.testclient import TestClient
 from sqlalchemy import text
 
 from api.app import create_app
-from gis.db.api_role import request_user
+from gis.accounts.hashing import digest
+from gis.db.api_role import request_credential
 from tests.common import bearer
 
 TMS = morecantile.tms.get("WebMercatorQuad")
@@ -99,22 +100,41 @@ def test_the_api_role_is_no_superuser_owns_nothing_and_sees_nothing_unnamed(app,
 
 
 def test_a_query_with_no_area_filter_still_sees_only_the_users_area(app, city) -> None:
-    """What a bug in a Python query would read: a bare count, through the API's runner."""
-    admin = as_user(app, city["engine"], "admin", city["mine"]["code"])
-    me = admin.get("/api/v1/me").json()
-    with city["engine"].connect() as conn:
-        user_id = conn.execute(
-            text("SELECT id FROM user_account WHERE name = :n"), {"n": me["name"]}
-        ).scalar()
-    token = request_user.set(user_id)
+    """What a bug in a Python query would read: a bare count, through the API's engine."""
+    header = bearer(city["engine"], "admin", city["mine"]["code"])
+    token = request_credential.set(digest(header["Authorization"].removeprefix("Bearer ")))
     try:
         with app.state.engine.connect() as conn:
             seen = conn.execute(text("SELECT count(*) FROM building")).scalar()
             sql = "SELECT DISTINCT a.code FROM building b JOIN area a ON a.id = b.community_id"
             codes = set(conn.execute(text(sql)).scalars())
     finally:
-        request_user.reset(token)
+        request_credential.reset(token)
     assert seen == city["mine"]["buildings"] and codes == {city["mine"]["code"]}
+
+
+def test_sql_run_as_the_api_cannot_make_itself_another_user(app, city) -> None:
+    """Setting a user id, or reading the credentials, gets SQL run as the API nowhere."""
+    from sqlalchemy.exc import ProgrammingError
+
+    with city["engine"].connect() as conn:
+        admin_id = conn.execute(text("SELECT id FROM user_account LIMIT 1")).scalar()
+    with app.state.engine.connect() as conn:
+        conn.execute(text("SELECT set_config('wangge.user_id', :u, false)"), {"u": str(admin_id)})
+        assert conn.execute(text("SELECT count(*) FROM person")).scalar() == 0
+        for sql in (
+            "SELECT token_hash FROM api_token",
+            "SELECT id FROM user_session",
+            "SELECT password_hash FROM user_account",
+            "UPDATE user_account SET scope = NULL",
+            "INSERT INTO api_token (user_id, token_hash, expires_at) VALUES (1, 'x', now())",
+            "UPDATE area SET name = 'x'",
+            "DELETE FROM person",
+            "CREATE TEMP TABLE user_account (id int)",
+        ):
+            with pytest.raises(ProgrammingError, match="permission denied"):
+                conn.execute(text(sql))
+            conn.rollback()
 
 
 def test_households_and_buildings_of_another_area_are_not_found(app, city) -> None:
@@ -238,3 +258,20 @@ def test_a_planner_reads_and_changes_only_the_plans_of_their_scope(app, city) ->
     merge = theirs.post(f"/api/v1/plans/{plan}/edits/merge", json={"grids": ["a", "b"]},
                         headers={"If-Match": "*"})  # fmt: skip
     assert merge.status_code == 403
+
+
+def test_an_analysis_of_an_area_outside_the_scope_is_refused(app, city) -> None:
+    analyst = as_user(app, city["engine"], "analyst", city["mine"]["code"])
+    body = {"method": "gi", "area": city["other"]["code"], "ledger": True}
+    refused = analyst.post("/api/v1/analyses/hotspots", json=body)
+    assert refused.status_code == 403 and city["other"]["code"] in refused.json()["detail"]
+
+
+def test_a_viewer_sees_a_building_without_its_households(app, city) -> None:
+    code = city["mine"]["building"]
+    viewer = as_user(app, city["engine"], "viewer", None).get(f"/api/v1/buildings/{code}")
+    admin = as_user(app, city["engine"], "admin", None).get(f"/api/v1/buildings/{code}")
+    assert viewer.status_code == admin.status_code == 200
+    assert admin.json()["households"] and viewer.json()["households"] == []
+    persons = admin.json()["persons"]
+    assert viewer.json()["persons"] == (None if persons < 5 else persons)

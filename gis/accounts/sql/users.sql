@@ -23,17 +23,12 @@ SELECT id, name, role::text AS role, scope, enabled, created_at, last_sign_in_at
 FROM user_account ORDER BY name;
 
 -- name: password_hash
--- The stored hash and state of a user, for checking a password.
-SELECT id, name, role::text AS role, scope, enabled, created_at, last_sign_in_at,
-       password_hash
-FROM user_account WHERE name = :name;
+-- The stored hash and state of a user, for checking a password (a function: 0011).
+SELECT * FROM wangge_password_of(:name);
 
 -- name: signed_in
 -- A successful sign-in: its time, and the hash again when its parameters are old.
-UPDATE user_account
-SET last_sign_in_at = now(), password_hash = coalesce(:rehash, password_hash)
-WHERE id = :id
-RETURNING id, name, role::text AS role, scope, enabled, created_at, last_sign_in_at;
+SELECT * FROM wangge_signed_in(:id, :rehash);
 
 -- name: set_password
 -- A new password hash; the user's browser sessions end with the old password.

@@ -26,14 +26,33 @@ API_ROLE = "wangge_api"
 # Who the request's user is, and where they may see: read once per statement (each
 # policy wraps these in a sub-SELECT, an InitPlan, not a call per row).
 FUNCTIONS = """
-CREATE FUNCTION wangge_user_id() RETURNS integer LANGUAGE sql STABLE PARALLEL SAFE AS $$
-    SELECT nullif(current_setting('wangge.user_id', true), '')::integer
-$$;
+-- Whose request this is. The owner's own sessions (the CLI, a job acting as its user
+-- with SET ROLE) name a user id; the API's sessions name only a credential: the SHA-256
+-- of the request's bearer token or session id, which the API's role cannot read from
+-- the tables. So SQL run as the API cannot make itself another user by setting an id.
+CREATE FUNCTION wangge_user_id() RETURNS integer
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    credential text := nullif(current_setting('wangge.credential', true), '');
+BEGIN
+    IF session_user = current_user THEN  -- signed in as the owner of this function
+        RETURN nullif(current_setting('wangge.user_id', true), '')::integer;
+    END IF;
+    IF credential IS NULL THEN
+        RETURN NULL;
+    END IF;
+    RETURN coalesce(
+        (SELECT t.user_id FROM api_token t
+         WHERE t.token_hash = credential AND t.expires_at > now()),
+        (SELECT s.user_id FROM user_session s
+         WHERE s.id = credential AND s.expires_at > now()));
+END $$;
 
 -- The request's user is enabled and has no scope: everywhere. PL/pgSQL, not SQL: a
 -- SQL function that cannot be inlined is planned again at every call, a PL/pgSQL one
 -- once per session (see docs/accounts.md, row-level security, for the figures).
-CREATE FUNCTION wangge_scope_everywhere() RETURNS boolean LANGUAGE plpgsql STABLE AS $$
+CREATE FUNCTION wangge_scope_everywhere() RETURNS boolean
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     RETURN coalesce(
         (SELECT scope IS NULL FROM user_account WHERE id = wangge_user_id() AND enabled),
@@ -41,7 +60,8 @@ BEGIN
 END $$;
 
 -- The grid of a published plan a user's scope names (a grid worker's), else null.
-CREATE FUNCTION wangge_scope_grid() RETURNS integer LANGUAGE plpgsql STABLE AS $$
+CREATE FUNCTION wangge_scope_grid() RETURNS integer
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     RETURN (SELECT g.id FROM user_account u
     JOIN grid g ON g.code = u.scope
@@ -52,7 +72,8 @@ END $$;
 
 -- The communities in the user's scope: under its district, street or community, or
 -- the community of its grid. Empty for no user, a disabled one, or a stale scope.
-CREATE FUNCTION wangge_scope_communities() RETURNS integer[] LANGUAGE plpgsql STABLE AS $$
+CREATE FUNCTION wangge_scope_communities() RETURNS integer[]
+LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = public, pg_temp AS $$
 BEGIN
     RETURN (SELECT coalesce(array_agg(DISTINCT id), '{}') FROM (
         SELECT c.id FROM user_account u
@@ -64,6 +85,76 @@ BEGIN
     ) AS scoped);
 END $$;
 """
+
+# What signing in needs of the account tables, for a role that may not read them: each
+# function does one step for a secret its caller already holds (a token, a session id,
+# a name and password to check), so reading every hash or session is not among them.
+_USER = (
+    "id integer, name text, role text, scope text, enabled boolean, "
+    "created_at timestamptz, last_sign_in_at timestamptz"
+)
+_DEFINER = "SECURITY DEFINER SET search_path = public, pg_temp"
+ACCOUNT_FUNCTIONS = f"""
+CREATE FUNCTION wangge_user_for_token(p_hash text) RETURNS TABLE ({_USER})
+LANGUAGE sql VOLATILE {_DEFINER} AS $$
+    -- last_used_at is written at most once a minute: a busy script's reads stay reads.
+    WITH found AS (
+        SELECT t.id AS token_id, t.last_used_at, u.id, u.name, u.role::text AS role,
+               u.scope, u.enabled, u.created_at, u.last_sign_in_at
+        FROM api_token t JOIN user_account u ON u.id = t.user_id
+        WHERE t.token_hash = p_hash AND t.expires_at > now() AND u.enabled
+    ), touched AS (
+        UPDATE api_token t SET last_used_at = now() FROM found
+        WHERE t.id = found.token_id
+          AND (found.last_used_at IS NULL OR found.last_used_at < now() - interval '1 minute')
+    )
+    SELECT id, name, role, scope, enabled, created_at, last_sign_in_at FROM found
+$$;
+
+CREATE FUNCTION wangge_user_for_session(p_hash text) RETURNS TABLE ({_USER})
+LANGUAGE sql STABLE {_DEFINER} AS $$
+    SELECT u.id, u.name, u.role::text, u.scope, u.enabled, u.created_at, u.last_sign_in_at
+    FROM user_session s JOIN user_account u ON u.id = s.user_id
+    WHERE s.id = p_hash AND s.expires_at > now() AND u.enabled
+$$;
+
+CREATE FUNCTION wangge_open_session(p_user integer, p_hash text, p_hours integer)
+RETURNS timestamptz LANGUAGE sql VOLATILE {_DEFINER} AS $$
+    WITH account AS (
+        SELECT id FROM user_account WHERE id = p_user AND enabled
+    ), pruned AS (
+        DELETE FROM user_session s USING account
+        WHERE s.user_id = account.id AND s.expires_at <= now()
+    )
+    INSERT INTO user_session (id, user_id, expires_at)
+    SELECT p_hash, id, now() + make_interval(hours => p_hours) FROM account
+    RETURNING expires_at
+$$;
+
+CREATE FUNCTION wangge_close_session(p_hash text) RETURNS void
+LANGUAGE sql VOLATILE {_DEFINER} AS $$
+    DELETE FROM user_session WHERE id = p_hash
+$$;
+
+CREATE FUNCTION wangge_password_of(p_name text)
+RETURNS TABLE ({_USER}, password_hash text) LANGUAGE sql STABLE {_DEFINER} AS $$
+    SELECT id, name, role::text, scope, enabled, created_at, last_sign_in_at, password_hash
+    FROM user_account WHERE name = p_name
+$$;
+
+CREATE FUNCTION wangge_signed_in(p_id integer, p_rehash text) RETURNS TABLE ({_USER})
+LANGUAGE sql VOLATILE {_DEFINER} AS $$
+    UPDATE user_account
+    SET last_sign_in_at = now(), password_hash = coalesce(p_rehash, password_hash)
+    WHERE id = p_id
+    RETURNING id, name, role::text, scope, enabled, created_at, last_sign_in_at
+$$;
+"""
+ACCOUNT_SIGNATURES = (
+    "wangge_user_for_token(text)", "wangge_user_for_session(text)",
+    "wangge_open_session(integer, text, integer)", "wangge_close_session(text)",
+    "wangge_password_of(text)", "wangge_signed_in(integer, text)",
+)  # fmt: skip
 
 _EVERYWHERE = "(SELECT wangge_scope_everywhere())"
 _IN_AREA = (
@@ -87,6 +178,43 @@ POLICIES = {
 }
 
 
+# The tables the API reads and never writes, and those it may not touch at all: accounts
+# are read through the SECURITY DEFINER functions of gis/accounts/sql/functions.sql.
+READ_ONLY = ("area", "building", "household", "person", "camera", "worker")
+HIDDEN = ("user_account", "api_token", "user_session", "alembic_version")
+
+
+def _grant() -> None:
+    for schema in ("public", "procrastinate"):
+        op.execute(f"GRANT USAGE ON SCHEMA {schema} TO {API_ROLE}")
+        op.execute(
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {API_ROLE}"
+        )
+        op.execute(f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {schema} TO {API_ROLE}")
+        op.execute(f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {schema} TO {API_ROLE}")
+        # Tables the owner makes in later migrations are the API's to use too; a
+        # migration whose table the API must not write says so with its own REVOKE.
+        op.execute(
+            f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} "
+            f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {API_ROLE}"
+        )
+        op.execute(
+            f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} "
+            f"GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {API_ROLE}"
+        )
+    op.execute(f"REVOKE INSERT, UPDATE, DELETE ON {', '.join(READ_ONLY)} FROM {API_ROLE}")
+    op.execute(f"REVOKE ALL ON {', '.join(HIDDEN)} FROM {API_ROLE}")
+    for signature in ACCOUNT_SIGNATURES:
+        op.execute(f"REVOKE EXECUTE ON FUNCTION {signature} FROM PUBLIC")
+        op.execute(f"GRANT EXECUTE ON FUNCTION {signature} TO {API_ROLE}")
+    # A temporary table named like one of ours must not stand in for it in a function.
+    op.execute("REVOKE TEMPORARY ON DATABASE " + _database() + f" FROM PUBLIC, {API_ROLE}")
+
+
+def _database() -> str:
+    return op.get_bind().exec_driver_sql("SELECT quote_ident(current_database())").scalar()
+
+
 def upgrade() -> None:
     # Roles belong to the cluster, not the database: made once, granted per database.
     op.execute(
@@ -98,22 +226,8 @@ def upgrade() -> None:
         END $$;
         """
     )
-    for schema in ("public", "procrastinate"):
-        op.execute(f"GRANT USAGE ON SCHEMA {schema} TO {API_ROLE}")
-        op.execute(
-            f"GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA {schema} TO {API_ROLE}"
-        )
-        op.execute(f"GRANT USAGE, SELECT, UPDATE ON ALL SEQUENCES IN SCHEMA {schema} TO {API_ROLE}")
-        op.execute(f"GRANT EXECUTE ON ALL FUNCTIONS IN SCHEMA {schema} TO {API_ROLE}")
-        # Tables the owner makes in later migrations are the API's to use too.
-        op.execute(
-            f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} "
-            f"GRANT SELECT, INSERT, UPDATE, DELETE ON TABLES TO {API_ROLE}"
-        )
-        op.execute(
-            f"ALTER DEFAULT PRIVILEGES IN SCHEMA {schema} "
-            f"GRANT USAGE, SELECT, UPDATE ON SEQUENCES TO {API_ROLE}"
-        )
+    op.execute(ACCOUNT_FUNCTIONS)
+    _grant()
     # The owner may act as the API's role: a job reads as the user who started it.
     op.execute(
         f"""
@@ -152,6 +266,9 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("GRANT TEMPORARY ON DATABASE " + _database() + " TO PUBLIC")
+    for signature in ACCOUNT_SIGNATURES:
+        op.execute(f"DROP FUNCTION {signature}")
     for table in POLICIES:
         op.execute(f"DROP POLICY scope ON {table}")
         op.execute(f"DROP POLICY owner ON {table}")

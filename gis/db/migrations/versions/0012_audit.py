@@ -11,7 +11,7 @@ ids, times and links follow one order. A unique index on ``prev_hash`` makes a f
 UPDATE, DELETE and TRUNCATE raise for everyone, the owner included, unless the
 transaction sets ``wangge.audit_maintenance`` to ``on`` (docs/audit.md). The API's
 role keeps only INSERT; it reads through ``wangge_audit_entries``, which answers only
-when ``wangge.user_id`` names an enabled admin.
+when the request's user (``wangge_user_id()``, migration 0011) is an enabled admin.
 
 Revision ID: 0012
 Revises: 0011
@@ -118,18 +118,18 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
 $$;
 
 -- The same for the API's role, which may not read the table: only when the request's
--- user (wangge.user_id, set by the API per request) is an enabled admin.
+-- user (wangge_user_id(): the credential the API names per request) is an enabled admin.
 CREATE FUNCTION wangge_audit_entries({FILTERS}) RETURNS TABLE ({ENTRY})
 LANGUAGE plpgsql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    reader text := nullif(current_setting('wangge.user_id', true), '');
+    reader integer := public.wangge_user_id();
 BEGIN
-    IF reader IS NULL OR reader !~ '^[0-9]{{1,9}}$' OR NOT EXISTS (
+    IF reader IS NULL OR NOT EXISTS (
         SELECT 1 FROM public.user_account u
-        WHERE u.id = reader::integer AND u.enabled AND u.role = 'admin'
+        WHERE u.id = reader AND u.enabled AND u.role = 'admin'
     ) THEN
-        RAISE EXCEPTION 'only an enabled admin may read the audit log (wangge.user_id is %)',
-            coalesce(reader, 'not set') USING ERRCODE = 'insufficient_privilege';
+        RAISE EXCEPTION 'only an enabled admin may read the audit log (the reader is %)',
+            coalesce(reader::text, 'nobody') USING ERRCODE = 'insufficient_privilege';
     END IF;
     RETURN QUERY SELECT * FROM public.wangge_audit_select(p_actor, p_action, p_object_type,
         p_object_id, p_since, p_until, p_after, p_limit);
