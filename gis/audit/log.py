@@ -2,8 +2,8 @@
 
 The API's database role may insert and nothing else; it reads through
 ``wangge_audit_entries``, a function that answers only when the request's user (named
-by its credential, ``wangge_user_id()``) is an enabled admin. The CLI signs in as the table's owner and
-reads with ``as_owner=True``.
+by its credential, ``wangge_user_id()``) is an enabled admin. The CLI signs in as the
+table's owner and reads with ``as_owner=True``.
 """
 
 from __future__ import annotations
