@@ -20,18 +20,28 @@ from api.routers import (
     areas,
     audit,
     health,
+    incidents,
     jobs,
     login,
+    open311,
     pages,
     persons,
     places,
     plans,
+    stream,
     tiles,
 )
 from api.schemas.problems import AUTH, BODY, DATABASE, NAMED
+from api.stream import open_hub
 from gis.db.api_role import name_users
 from gis.jobs.queue import make_queue
-from gis.settings import ApiSettings, DatabaseSettings, JobSettings, TileSettings
+from gis.settings import (
+    ApiSettings,
+    DatabaseSettings,
+    JobSettings,
+    StreamSettings,
+    TileSettings,
+)
 from tiles.cache import TileCache
 from tiles.database import open_tile_pool
 
@@ -41,12 +51,14 @@ def create_app(
     tile_settings: TileSettings | None = None,
     job_settings: JobSettings | None = None,
     api_settings: ApiSettings | None = None,
+    stream_settings: StreamSettings | None = None,
 ) -> FastAPI:
     """Build the app; the lifespan opens the database engine and puts it on ``app.state``."""
     settings = settings or DatabaseSettings()
     tile_settings = tile_settings or TileSettings()
     job_settings = job_settings or JobSettings()
     api_settings = api_settings or ApiSettings()
+    stream_settings = stream_settings or StreamSettings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -76,6 +88,8 @@ def create_app(
         app.state.tile_pool = await open_tile_pool(
             app.state.engine, options=options, timeout_s=settings.pool_timeout_s
         )
+        # One LISTEN connection for the process, fanned out to every stream client.
+        app.state.stream = await open_hub(app.state.engine, stream_settings, options)
         url = app.state.engine.url.render_as_string(hide_password=False)
         app.state.queue = make_queue(url, job_settings)
         await app.state.queue.open_async()
@@ -84,6 +98,7 @@ def create_app(
         try:
             yield
         finally:
+            await app.state.stream.close()
             await app.state.queue.close_async()
             await app.state.tile_pool.close()
             app.state.engine.dispose()
@@ -104,9 +119,12 @@ def create_app(
     app.include_router(areas.router, responses=AUTH)
     app.include_router(places.router, responses=AUTH)
     app.include_router(persons.router, responses=AUTH)
+    app.include_router(incidents.router, responses=AUTH)
+    app.include_router(open311.router, responses=AUTH)
     app.include_router(audit.router, responses=AUTH)
     app.include_router(plans.router, responses=AUTH)
     app.include_router(jobs.router, responses=AUTH | NAMED | DATABASE)
+    app.include_router(stream.router, responses=AUTH)
     app.include_router(analyses.router, responses=AUTH | BODY | NAMED | DATABASE)
     app.include_router(pages.router)
     app.include_router(login.router)

@@ -39,6 +39,7 @@ from gis.errors import (
     SetupError,
     StaleVersion,
     TooManyRequests,
+    TransitionNotAllowed,
     WanggeError,
 )
 
@@ -50,6 +51,7 @@ STATUS = {
     StaleVersion: 412,
     PreconditionRequired: 428,
     PlanNotDraft: 409,
+    TransitionNotAllowed: 409,
     DatabaseUnavailable: 503,
     SetupError: 503,
     JobTimedOut: 504,
@@ -103,6 +105,8 @@ def problem_for(exc: Exception, scope: Scope) -> JSONResponse:
     if isinstance(exc, WanggeError):
         status = next((s for cls, s in STATUS.items() if isinstance(exc, cls)), 400)
         extra = {"errors": exc.problems} if isinstance(exc, InvalidInput) and exc.problems else {}
+        if isinstance(exc, TransitionNotAllowed):
+            extra["allowed"] = exc.allowed
         response = problem(status, exc.title, str(exc), path, **extra)
         if isinstance(exc, TooManyRequests):
             response.headers["Retry-After"] = str(exc.retry_after_s)

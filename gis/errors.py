@@ -99,3 +99,14 @@ class TooManyRequests(WanggeError):
     def __init__(self, message: str, retry_after_s: int) -> None:
         super().__init__(message)
         self.retry_after_s = retry_after_s
+
+
+class TransitionNotAllowed(WanggeError):
+    """A workflow action the incident's state does not allow now (or another change got
+    there first); ``allowed`` lists the actions that are."""
+
+    title = "transition not allowed"
+
+    def __init__(self, message: str, allowed: list[str]) -> None:
+        super().__init__(message)
+        self.allowed = allowed

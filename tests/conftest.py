@@ -111,3 +111,12 @@ def plan_city(make_database) -> Iterator[tuple[Engine, DatabaseSettings]]:
     load_city(eng, plan_settings, generate_city("331004", seed=3, scale=0.05), say=lambda _: None)
     yield eng, plan_settings
     eng.dispose()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Headless Chromium (Debian's), one per module, for the page tests."""
+    from tests.api.chromium import chromium
+
+    with chromium() as b:
+        yield b

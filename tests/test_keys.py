@@ -228,3 +228,25 @@ def test_rotating_the_embedded_clusters_key_file() -> None:
     finally:
         run("db", "down", env=env)
         subprocess.run(["rm", "-rf", str(data.parent)], check=False)
+
+
+def test_reporter_contacts_of_incidents_are_rotated_too(people) -> None:
+    with people.begin() as conn:
+        conn.execute(
+            text(
+                "INSERT INTO incident (code, category, source, reported_at, geom, "
+                "reporter_contact_enc) VALUES ('K1', 'other', 'hotline', now(), "
+                "ST_SetSRID(ST_MakePoint(121.305, 28.555), 4326), "
+                "pgp_sym_encrypt('13800001111', :k, 'compress-algo=0, s2k-mode=1'))"
+            ),
+            {"k": OLD},
+        )
+    rotate(people, OLD, NEW)
+    with people.connect() as conn:
+        contact = conn.execute(
+            text(
+                "SELECT pgp_sym_decrypt(reporter_contact_enc, :k) FROM incident WHERE code = 'K1'"
+            ),
+            {"k": NEW},
+        ).scalar()
+    assert contact == "13800001111"

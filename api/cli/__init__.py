@@ -15,6 +15,7 @@ from api.cli.audit import audit_app
 from api.cli.data import demo, load, sample
 from api.cli.db import db_app
 from api.cli.hotspots import hotspots
+from api.cli.incidents import incidents_app
 from api.cli.keys import keys_app
 from api.cli.plans import partition, plan_app
 from api.cli.serve import serve, worker
@@ -34,6 +35,7 @@ app.add_typer(plan_app, name="plan", no_args_is_help=True)
 app.add_typer(user_app, name="user", no_args_is_help=True)
 app.add_typer(keys_app, name="keys", no_args_is_help=True)
 app.add_typer(audit_app, name="audit", no_args_is_help=True)
+app.add_typer(incidents_app, name="incidents", no_args_is_help=True)
 
 
 def main() -> None:

@@ -68,3 +68,16 @@ async def drilldown(request: Request) -> Response:
     if await page_user(request) is None:
         return sign_in_first("/")
     return _page("index.html")
+
+
+@router.get(
+    "/command",
+    response_class=FileResponse,
+    responses={200: body_of("text/html", "The page.", fmt=""), **SIGN_IN_FIRST, **problems(503)},
+)
+async def command(request: Request) -> Response:
+    """The command centre: incidents live on the district map, filtered, counted, listed,
+    each with its timeline and the transitions its reader may make."""
+    if await page_user(request) is None:
+        return sign_in_first("/command")
+    return _page("command.html")

@@ -1,7 +1,9 @@
 // Drill-down page: district → street → community → grid/building → household → person.
 // Data from /api/v1, map layers from wangge's own vector tiles; no external service.
 // The signed-in user, the API fetches and the way back to sign-in are session.js's.
-import { api, showUser, toLogin } from "/static/session.js";
+import { applyLanguage, locale, onLanguageSwitch, translator } from "/static/language.js";
+import { boxAround, clickable, districtMap } from "/static/map.js";
+import { api, showUser } from "/static/session.js";
 
 const TEXT = {
   zh: {
@@ -32,64 +34,32 @@ const STAT_ROWS = ["households", "persons", "floating_persons", "buildings", "gr
 const RAMP = ["#fff5d6", "#fed98e", "#fe9929", "#d95f0e", "#993404"];
 const CHILD_LAYER = { district: "streets", street: "communities" };
 
-let lang = localStorage.getItem("wangge-lang") || "zh";
 let current = null;  // what the panel shows: {kind, data}
 const $ = (id) => document.getElementById(id);
-const t = (key) => TEXT[lang][key] ?? key;
+const t = translator(TEXT);
 // A count withheld from this reader (under 5 persons or households: `suppressed`) is null.
-const fmt = (n) => (n === null ? "<5" : Number(n).toLocaleString(lang === "zh" ? "zh-CN" : "en-US"));
+const fmt = (n) => (n === null ? "<5" : Number(n).toLocaleString(locale()));
 
 // -- map ------------------------------------------------------------------------------
 
-const map = new maplibregl.Map({
-  container: "map",
-  center: [121.4, 28.55],
-  zoom: 9,
-  attributionControl: false,
-  style: {
-    version: 8,
-    sources: Object.fromEntries(
-      ["districts", "streets", "communities", "grids", "buildings"].map(
-        (name) => [name, { type: "vector", url: `${location.origin}/tiles/${name}.json` }]),
-    ),
-    layers: [
-      { id: "background", type: "background", paint: { "background-color": "#eef2f5" } },
-      { id: "district-fill", type: "fill", source: "districts", "source-layer": "districts",
-        paint: { "fill-color": "#ffffff" } },
-      ...["streets", "communities", "grids"].map((name) => ({
-        id: `${name}-children`, type: "fill", source: name, "source-layer": name,
-        filter: ["==", ["get", "code"], ""], paint: { "fill-color": RAMP[0], "fill-opacity": 0.75 },
-      })),
-      { id: "communities-line", type: "line", source: "communities", "source-layer": "communities",
-        minzoom: 11, paint: { "line-color": "#9aa5b1", "line-width": 0.6 } },
-      { id: "streets-line", type: "line", source: "streets", "source-layer": "streets",
-        paint: { "line-color": "#52606d", "line-width": 1.2 } },
-      { id: "grids-line", type: "line", source: "grids", "source-layer": "grids",
-        paint: { "line-color": "#0b6fa4", "line-width": 1, "line-dasharray": [2, 1] } },
-      { id: "buildings-fill", type: "fill", source: "buildings", "source-layer": "buildings",
-        minzoom: 14, paint: { "fill-color": ["interpolate", ["linear"], ["get", "households"],
-          0, "#cbd2d9", 50, "#fe9929", 200, "#993404"], "fill-opacity": 0.85 } },
-      { id: "building-selected", type: "line", source: "buildings", "source-layer": "buildings",
-        filter: ["==", ["get", "code"], ""], paint: { "line-color": "#d7191c", "line-width": 3 } },
-      { id: "district-line", type: "line", source: "districts", "source-layer": "districts",
-        paint: { "line-color": "#0b3d5c", "line-width": 2.5 } },
-    ],
-  },
+// Areas of the level below the one shown, coloured by the indicator (none at first).
+const CHILD_FILLS = ["streets", "communities", "grids"].map((name) => ({
+  id: `${name}-children`, type: "fill", source: name, "source-layer": name,
+  filter: ["==", ["get", "code"], ""], paint: { "fill-color": RAMP[0], "fill-opacity": 0.75 },
+}));
+const map = districtMap("map", {
+  fills: CHILD_FILLS,
+  marks: [{ id: "building-selected", type: "line", source: "buildings", "source-layer": "buildings",
+    filter: ["==", ["get", "code"], ""], paint: { "line-color": "#d7191c", "line-width": 3 } }],
 });
-map.addControl(new maplibregl.NavigationControl({ showCompass: false }), "top-right");
-map.addControl(new maplibregl.ScaleControl(), "bottom-right");
-// A tile refused with 401: the session ended while the map was open.
-map.on("error", (e) => { if (e.error?.status === 401) toLogin(); else console.error(e.error); });
 
 for (const name of ["streets", "communities", "grids"]) {
-  map.on("click", `${name}-children`, (e) => {
-    const code = e.features[0].properties.code;
+  clickable(map, `${name}-children`, (feature) => {
+    const code = feature.properties.code;
     go(name === "grids" ? `#/grid/${code}` : `#/area/${code}`);
   });
-  map.on("mouseenter", `${name}-children`, () => { map.getCanvas().style.cursor = "pointer"; });
-  map.on("mouseleave", `${name}-children`, () => { map.getCanvas().style.cursor = ""; });
 }
-map.on("click", "buildings-fill", (e) => go(`#/building/${e.features[0].properties.code}`));
+clickable(map, "buildings-fill", (feature) => go(`#/building/${feature.properties.code}`));
 
 function colourChildren(layer, children) {
   for (const name of ["streets", "communities", "grids"]) {
@@ -213,9 +183,7 @@ async function showBuilding(code) {
   building.households.forEach((h) => $("list").append(listItem({ label: `${h.room || h.code} · ${t(h.kind)}`, value: `${h.persons} ${t("members")}`, href: `#/household/${h.code}`, code: h.code })));
   colourChildren(null, []);
   map.setFilter("building-selected", ["==", ["get", "code"], code]);
-  const ring = building.geometry.coordinates[0];
-  const xs = ring.map((p) => p[0]), ys = ring.map((p) => p[1]);
-  map.fitBounds([Math.min(...xs), Math.min(...ys), Math.max(...xs), Math.max(...ys)], { padding: 120, maxZoom: 17, duration: 0 });
+  map.fitBounds(boxAround(building.geometry.coordinates[0]), { padding: 120, maxZoom: 17, duration: 0 });
 }
 
 async function showHousehold(code) {
@@ -253,16 +221,13 @@ $("search").addEventListener("input", () => {
   }, 200);
 });
 
-function applyLanguage() {
-  document.documentElement.lang = lang === "zh" ? "zh-CN" : "en";
-  $("lang").textContent = lang === "zh" ? "EN" : "中文";
-  document.querySelectorAll("[data-i18n]").forEach((el) => { el.textContent = t(el.dataset.i18n); });
-  document.querySelectorAll("[data-i18n-placeholder]").forEach((el) => { el.placeholder = t(el.dataset.i18nPlaceholder); });
+function showLanguage() {
+  applyLanguage(t);
   const chosen = $("indicator").value || "households";
   $("indicator").replaceChildren(...INDICATORS.map((k) => new Option(t(k), k, false, k === chosen)));
-  showUser(lang).catch((error) => console.warn(error.message));
+  showUser().catch((error) => console.warn(error.message));
 }
-$("lang").addEventListener("click", () => { lang = lang === "zh" ? "en" : "zh"; localStorage.setItem("wangge-lang", lang); applyLanguage(); route(); });
+onLanguageSwitch(() => { showLanguage(); route(); });
 $("indicator").addEventListener("change", () => route());
 
 function go(hash) { if (location.hash === hash) route(); else location.hash = hash; }
@@ -287,5 +252,5 @@ async function route() {
 }
 
 window.addEventListener("hashchange", route);
-applyLanguage();
+showLanguage();
 map.on("load", route);

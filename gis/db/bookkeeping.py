@@ -104,3 +104,22 @@ class HotspotLedger(Base):
     places: Mapped[str] = mapped_column(Text)
     params: Mapped[dict] = mapped_column(JSONB)
     entries: Mapped[list] = mapped_column(JSONB)
+
+
+class EventOutbox(Base):
+    """What changed, for the live stream, written in the change's own transaction
+    (gis.events; migration 0014: ids commit in order, NOTIFY on insert)."""
+
+    __tablename__ = "event_outbox"
+    __table_args__ = (Index("ix_event_outbox_at", "at"),)
+
+    id: Mapped[int] = mapped_column(BigInteger, Identity(always=True), primary_key=True)
+    at: Mapped[datetime] = mapped_column(
+        DateTime(timezone=True), server_default=text("clock_timestamp()")
+    )
+    kind: Mapped[str] = mapped_column(String(32))
+    subject: Mapped[str] = mapped_column(Text)
+    community_id: Mapped[int | None] = mapped_column(Integer)
+    grid_id: Mapped[int | None] = mapped_column(Integer)
+    category: Mapped[str | None] = mapped_column(String(32))
+    payload: Mapped[dict[str, Any]] = mapped_column(JSONB)

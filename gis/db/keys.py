@@ -208,6 +208,8 @@ def check_keys(engine: Engine, settings: DatabaseSettings) -> KeyCheck:
 
 
 def _reencrypt(conn, old, new, extent, batch_size, progress) -> None:
+    conn.execute(query("gis.db", "keys", "lock_contacts"))
+    conn.execute(query("gis.db", "keys", "reencrypt_contacts"), {"old": old, "new": new})
     if extent["first"] is None:
         return
     done, statement = 0, query("gis.db", "keys", "reencrypt")

@@ -27,17 +27,21 @@ def alembic_config(engine: Engine) -> Config:
 
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the schema up to ``revision`` (default: the newest)."""
+    """Bring the schema up to ``revision`` (default: the newest).
+
+    Each migration commits on its own (``transaction_per_migration``): an enum value one
+    adds can then be used by the next, which one outer transaction would forbid.
+    """
     cfg = alembic_config(engine)
-    with engine.begin() as conn:
+    with engine.connect() as conn:
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, revision)
 
 
 def downgrade(engine: Engine, revision: str = "base") -> None:
-    """Undo migrations down to ``revision`` (default: an empty schema)."""
+    """Undo migrations down to ``revision`` (default: an empty schema), each committing."""
     cfg = alembic_config(engine)
-    with engine.begin() as conn:
+    with engine.connect() as conn:
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, revision)
 

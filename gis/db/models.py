@@ -34,20 +34,25 @@ from sqlalchemy import (
 from sqlalchemy.dialects.postgresql import ARRAY, JSONB
 from sqlalchemy.orm import Mapped, mapped_column
 
-# Their tables belong to Base.metadata too: the service's own, and the accounts.
-from gis.db import accounts_tables, bookkeeping  # noqa: F401
+# Their tables belong to Base.metadata too: the service's own, the accounts, and the
+# incidents' catalogue and intake records.
+from gis.db import accounts_tables, bookkeeping, incident_tables  # noqa: F401
 from gis.db import columns as col
 from gis.db.base import Base
 from gis.db.columns import LTree, PointTileColumns
+from gis.db.incident_tables import INCIDENT_URGENCIES
 
 AREA_LEVELS = ("district", "street", "community")
 PLAN_STATUSES = ("draft", "published", "archived")
 HOUSEHOLD_KINDS = ("registered", "resident", "floating", "rental")
 CAMERA_LEVELS = ("district", "street", "community", "private")
 CAMERA_STATUSES = ("online", "offline", "maintenance")
-INCIDENT_STATUSES = ("reported", "accepted", "dispatched", "resolved", "closed")
-INCIDENT_SOURCES = ("grid_worker", "hotline", "video", "110")
-INCIDENT_URGENCIES = ("low", "normal", "high", "critical")
+# gis.incidents.workflow.STATES, in the enum's order (migration 0015 added the new ones).
+INCIDENT_STATUSES = (
+    "reported", "accepted", "dispatched", "in_progress", "resolved", "verified", "closed",
+    "rejected",
+)  # fmt: skip
+INCIDENT_SOURCES = ("grid_worker", "hotline", "video", "110", "citizen")
 
 
 class Area(Base):
@@ -239,16 +244,23 @@ class Camera(PointTileColumns, Base):
 
 
 class Incident(PointTileColumns, Base):
+    """A case reported for handling (gis.incidents): where, what, and how far along its
+    workflow. Community, grid and building are derived by gis.links; the deadline is the
+    catalogue's (a trigger fills it on insert when none is given, migration 0015)."""
+
     __tablename__ = "incident"
     __table_args__ = (
         col.valid_geometry(),
         Index("ix_incident_geom", "geom", postgresql_using="gist"),
         Index("ix_incident_reported_at", "reported_at"),
         Index("ix_incident_community_id", "community_id"),
+        Index("ix_incident_deadline_at", "deadline_at"),
         Index(
             "ix_incident_open_community",
             "community_id",
-            postgresql_where=text("status NOT IN ('resolved', 'closed')"),
+            postgresql_where=text(
+                "status IN ('reported', 'accepted', 'dispatched', 'in_progress')"
+            ),
         ),
         Index(
             "ix_incident_morton",
@@ -274,10 +286,23 @@ class Incident(PointTileColumns, Base):
     building_id: Mapped[int | None] = mapped_column(ForeignKey("building.id", ondelete="SET NULL"))
     idempotency_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     geom: Mapped[Any] = mapped_column(col.geom_column("POINT"))
+    # The workflow (migration 0015): who holds it (上报 raises the level), by when.
+    level: Mapped[str] = mapped_column(
+        col.enum_type("area_level", AREA_LEVELS), server_default="community"
+    )
+    deadline_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    assignee: Mapped[str | None] = mapped_column(Text)
+    assigned_unit: Mapped[str | None] = mapped_column(Text)
+    reported_by: Mapped[str | None] = mapped_column(Text)
+    # The reporter's phone or e-mail: personal data, encrypted as persons' phones are.
+    reporter_contact_enc: Mapped[bytes | None] = mapped_column(LargeBinary)
+    reporter_contact_masked: Mapped[str | None] = mapped_column(String(64))
+    attachments: Mapped[list[str]] = mapped_column(ARRAY(Text), server_default="{}")
 
 
 class IncidentEvent(Base):
-    """One workflow transition of an incident."""
+    """One change of an incident: its intake or a workflow action. Append-only: the
+    API's role may insert and read, never update or delete (migration 0015)."""
 
     __tablename__ = "incident_event"
     __table_args__ = (Index("ix_incident_event_incident_id", "incident_id"),)
@@ -291,6 +316,9 @@ class IncidentEvent(Base):
     actor: Mapped[str] = mapped_column(Text)
     at: Mapped[datetime] = mapped_column(DateTime(timezone=True), server_default=func.now())
     note: Mapped[str | None] = mapped_column(Text)
+    action: Mapped[str] = mapped_column(String(16))
+    assignee: Mapped[str | None] = mapped_column(Text)
+    level: Mapped[str | None] = mapped_column(col.enum_type("area_level", AREA_LEVELS))
 
 
 class Worker(Base):

@@ -4,7 +4,8 @@ The API enqueues a job's id (``enqueue``); a worker process (``wangge worker``, 
 started by ``wangge serve``) runs it with ``gis.jobs.runner``. The queue's tables
 live in the schema ``procrastinate`` (migration 0009). Housekeeping runs every minute
 in a worker: jobs whose worker died are queued again, finished jobs older
-than ``WANGGE_JOBS_KEEP_HOURS`` are pruned.
+than ``WANGGE_JOBS_KEEP_HOURS`` are pruned, and so are the live stream's events older
+than ``WANGGE_STREAM_KEEP_DAYS``.
 """
 
 from __future__ import annotations
@@ -18,10 +19,11 @@ import procrastinate
 from psycopg.conninfo import make_conninfo
 from sqlalchemy import Engine, make_url, text
 
+from gis.events import prune as prune_events
 from gis.hotspots.warmup import warm_up
 from gis.jobs.runner import TRANSIENT, execute
 from gis.jobs.store import fail_orphans, prune_jobs, requeue_job
-from gis.settings import JobSettings
+from gis.settings import JobSettings, StreamSettings
 
 log = logging.getLogger("wangge.jobs")
 QUEUE = "wangge"
@@ -49,9 +51,14 @@ def conninfo(database_url: str) -> str:
     )  # fmt: skip
 
 
-def make_queue(database_url: str, settings: JobSettings | None = None) -> procrastinate.App:
+def make_queue(
+    database_url: str,
+    settings: JobSettings | None = None,
+    stream_settings: StreamSettings | None = None,
+) -> procrastinate.App:
     """The procrastinate app with wangge's tasks; open it before use."""
     settings = settings or JobSettings()
+    keep_events_s = (stream_settings or StreamSettings()).keep_days * 86400
     connector = procrastinate.PsycopgConnector(conninfo=conninfo(database_url))
     app = procrastinate.App(connector=connector)
 
@@ -75,9 +82,10 @@ def make_queue(database_url: str, settings: JobSettings | None = None) -> procra
             conn.execute(text("SET LOCAL search_path TO procrastinate, public"))
             orphans = fail_orphans(conn)
             pruned = prune_jobs(conn, settings.keep_hours * 3600)
+            events = prune_events(conn, keep_events_s)
         if orphans:
             log.warning("housekeeping: %d jobs the queue had lost were marked failed", orphans)
-        log.info("housekeeping: %d finished jobs pruned", pruned)
+        log.info("housekeeping: %d finished jobs and %d stream events pruned", pruned, events)
 
     return app
 

@@ -11,6 +11,7 @@ All functions are set-based: one statement per link, over the codes given.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import Connection
 
@@ -36,6 +37,14 @@ def link_cameras(conn: Connection, codes: Sequence[str]) -> None:
 def link_incidents(conn: Connection, codes: Sequence[str]) -> None:
     """Give the incidents ``codes`` their community, building and published grid."""
     _run(conn, "incident_places", {"codes": list(codes)})
+
+
+def place_of_point(conn: Connection, lon: float, lat: float) -> dict[str, Any]:
+    """The community (id, code, name), building and published grid of an incident at
+    (``lon``, ``lat``) in EPSG:4326, by the rule ``link_incidents`` applies; each None
+    where there is none. An intake writes them in the row it inserts."""
+    sql = query("gis.links", "links", "point_places")
+    return dict(conn.execute(sql, {"lon": lon, "lat": lat}).mappings().one())
 
 
 def link_plan(conn: Connection, plan_id: int) -> int:

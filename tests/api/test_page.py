@@ -5,23 +5,16 @@ from __future__ import annotations
 
 import re
 import secrets
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import Page, expect
 from sqlalchemy import text
 
 from api.app import create_app
 from gis.accounts import close_session, create_user
+from tests.api import chromium
+from tests.api.chromium import ARTIFACTS, record_errors
 from tests.common import live_server
-
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
-CHROMIUM = "/usr/bin/chromium"
-# Chromium here has no network: keep it from trying (DESIGN.md, machine notes).
-CHROMIUM_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic",
-]  # fmt: skip
 
 
 @pytest.fixture(scope="module")
@@ -43,21 +36,9 @@ def account(engine) -> tuple[str, str]:
     return user.name, password
 
 
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield b
-        b.close()
-
-
 def sign_in(page: Page, account: tuple[str, str]) -> None:
-    """Fill in and send the login form the page is on, and wait to land on the map."""
-    expect(page.locator("main.login form")).to_be_visible()
-    page.locator("#name").fill(account[0])
-    page.locator("#password").fill(account[1])
-    page.locator("main.login button[type=submit]").click()
-    page.wait_for_url(lambda url: "/login" not in url)
+    """Sign in through the form the page is on, and wait to land on the map."""
+    chromium.sign_in(page, account)
     settled(page)
 
 
@@ -66,10 +47,7 @@ def page(browser, server, account):
     """A new browser signed in through the login form: `/` leads there, and back."""
     context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="zh-CN")
     pg = context.new_page()
-    errors: list[str] = []
-    pg.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    pg.on("pageerror", lambda e: errors.append(str(e)))
-    pg.errors = errors
+    record_errors(pg)
     pg.goto(server + "/")
     assert pg.url == server + "/login?next=/"
     sign_in(pg, account)

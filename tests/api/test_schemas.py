@@ -1,4 +1,4 @@
-"""Response schemas: every route documents its body, the map page reads only fields the
+"""Response schemas: every route documents its body, the pages read only fields the
 schemas have, and the models hand the core's values through unchanged."""
 
 from __future__ import annotations
@@ -25,18 +25,34 @@ from gis.places.search import search
 from tests.api.page_reads import page_reads
 from tests.common import signed_in
 
-PAGE = Path(__file__).resolve().parents[2] / "api" / "static" / "drilldown.js"
+STATIC = Path(__file__).resolve().parents[2] / "api" / "static"
+PAGE = STATIC / "drilldown.js"
 
-# What drilldown.js fetches (``${...}`` as *, no query) → the route and the schema of its body.
-FETCHES = {
-    "/api/v1/areas": ("/api/v1/areas", "list[AreaNode]"),
-    "/api/v1/areas/*": ("/api/v1/areas/{code}", "AreaDetail"),
-    "/api/v1/grids/*": ("/api/v1/grids/{code}", "GridDetail"),
-    "/api/v1/buildings": ("/api/v1/buildings", "BuildingPage"),
-    "/api/v1/buildings/*": ("/api/v1/buildings/{code}", "BuildingDetail"),
-    "/api/v1/households/*": ("/api/v1/households/{code}", "HouseholdDetail"),
-    "/api/v1/search": ("/api/v1/search", "list[SearchResult]"),
+# What each page script fetches with api() (``${...}`` as *, no query) → the route and the
+# schema of its body. A script that fetches nothing (the command page's list, pins and
+# stream modules are handed their values) is not listed.
+SCRIPTS = {
+    "drilldown.js": {
+        "/api/v1/areas": ("/api/v1/areas", "list[AreaNode]"),
+        "/api/v1/areas/*": ("/api/v1/areas/{code}", "AreaDetail"),
+        "/api/v1/grids/*": ("/api/v1/grids/{code}", "GridDetail"),
+        "/api/v1/buildings": ("/api/v1/buildings", "BuildingPage"),
+        "/api/v1/buildings/*": ("/api/v1/buildings/{code}", "BuildingDetail"),
+        "/api/v1/households/*": ("/api/v1/households/{code}", "HouseholdDetail"),
+        "/api/v1/search": ("/api/v1/search", "list[SearchResult]"),
+    },
+    "command.js": {
+        "/api/v1/areas": ("/api/v1/areas", "list[AreaNode]"),
+        "/api/v1/areas/*": ("/api/v1/areas/{code}", "AreaDetail"),
+        "/api/v1/incident-categories": ("/api/v1/incident-categories", "list[Category]"),
+        "/api/v1/incidents": ("/api/v1/incidents", "IncidentPage"),
+        "/api/v1/incidents/stats": ("/api/v1/incidents/stats", "IncidentStats"),
+    },
+    "incident-panel.js": {
+        "/api/v1/incidents/*": ("/api/v1/incidents/{code}", "IncidentDetail"),
+    },
 }
+FETCHES = SCRIPTS["drilldown.js"]
 # Members JavaScript gives arrays and plain values, read after a field.
 ARRAY_MEMBERS = {"length", "forEach", "map", "filter", "find", "some", "every", "flatMap"}
 VALUE_MEMBERS = {"length", "toFixed", "toLocaleString", "toString", "trim", "split"}
@@ -99,21 +115,28 @@ def check_read(spec: dict, schema: dict, path: tuple[str, ...]) -> str | None:
 # -- the page and the schemas ---------------------------------------------------------
 
 
-def test_every_fetch_of_the_page_is_mapped_to_its_route_and_schema(spec, page) -> None:
-    fetches, _ = page
-    assert fetches == set(FETCHES), "map each URL drilldown.js fetches in FETCHES"
-    for route, name in FETCHES.values():
+def test_every_script_that_fetches_is_listed() -> None:
+    fetching = {f.name for f in STATIC.glob("*.js") if page_reads(f.read_text())[0]}
+    assert fetching == set(SCRIPTS), "map what each page script fetches in SCRIPTS"
+
+
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_every_fetch_of_the_page_is_mapped_to_its_route_and_schema(spec, script) -> None:
+    fetches, _ = page_reads((STATIC / script).read_text())
+    assert fetches == set(SCRIPTS[script]), f"map each URL {script} fetches in SCRIPTS"
+    for route, name in SCRIPTS[script].values():
         assert schema_name(body_schema(spec, route)) == name, route
 
 
-def test_the_fields_the_page_reads_are_in_the_schemas(spec, page) -> None:
-    _, reads = page
+@pytest.mark.parametrize("script", SCRIPTS)
+def test_the_fields_the_page_reads_are_in_the_schemas(spec, script) -> None:
+    _, reads = page_reads((STATIC / script).read_text())
     problems = []
     for url, path in sorted(reads):
-        route, _ = FETCHES[url]
+        route, _ = SCRIPTS[script][url]
         problem = check_read(spec, body_schema(spec, route), path)
         if problem:
-            problems.append(f"drilldown.js reads {'.'.join(path)} of {route}: {problem}")
+            problems.append(f"{script} reads {'.'.join(path)} of {route}: {problem}")
     assert not problems, "\n".join(problems)
 
 
@@ -134,6 +157,26 @@ def test_the_page_reads_are_found(page) -> None:
     }
     assert expected <= reads
     assert {url for url, _ in reads} == set(FETCHES)
+
+
+def test_the_command_page_reads_are_found() -> None:
+    """Through the detail's callbacks and the panel's own functions too."""
+    reads = {
+        (script, read)
+        for script in ("command.js", "incident-panel.js")
+        for read in page_reads((STATIC / script).read_text())[1]
+    }
+    expected = {
+        ("command.js", ("/api/v1/incidents", ("items", "[]", "code"))),
+        ("command.js", ("/api/v1/incidents", ("next_cursor",))),
+        ("command.js", ("/api/v1/incidents/stats", ("closure_rate_week",))),
+        ("command.js", ("/api/v1/areas", ("[]", "code"))),
+        ("command.js", ("/api/v1/areas/*", ("bbox",))),
+        ("incident-panel.js", ("/api/v1/incidents/*", ("allowed", "[]", "needs_note"))),
+        ("incident-panel.js", ("/api/v1/incidents/*", ("timeline", "[]", "to_status"))),
+        ("incident-panel.js", ("/api/v1/incidents/*", ("deadline_at",))),
+    }
+    assert expected <= reads
 
 
 def test_a_renamed_field_fails_the_check(spec) -> None:

@@ -36,3 +36,14 @@ SELECT count(pgp_sym_decrypt(id_number_enc, :new)) AS id_numbers,
                         encode(hmac(pgp_sym_decrypt(id_number_enc, :new), :new, 'sha256'),
                                'hex')) AS wrong_hashes
 FROM person;
+
+-- name: lock_contacts
+-- Intakes wait until the rotation ends (their reporter contacts are encrypted too).
+LOCK TABLE incident IN EXCLUSIVE MODE;
+
+-- name: reencrypt_contacts
+-- Incidents' reporter contacts (migration 0015), the same way, in one statement.
+UPDATE incident
+SET reporter_contact_enc = pgp_sym_encrypt(pgp_sym_decrypt(reporter_contact_enc, :old), :new,
+                                           'compress-algo=0, s2k-mode=1')
+WHERE reporter_contact_enc IS NOT NULL;

@@ -73,3 +73,21 @@ WITH target AS (
 UPDATE incident i SET grid_id = t.grid
 FROM target t
 WHERE i.id = t.id AND i.grid_id IS DISTINCT FROM t.grid;
+
+-- name: point_places
+-- What an incident at (:lon, :lat) belongs to, by the rule of `incident_places`, before it
+-- is written: an intake puts these in its INSERT, since row-level security checks the
+-- community and grid a new row carries (a row without them is outside every scope).
+SELECT c.id AS community_id, c.code AS community_code, c.name AS community_name,
+       (SELECT b.id FROM building b WHERE ST_Intersects(b.geom, p.geom)
+        ORDER BY b.code LIMIT 1) AS building_id,
+       (SELECT g.id FROM grid g
+        JOIN grid_plan pl ON pl.id = g.plan_id AND pl.status = 'published'
+        WHERE ST_Intersects(g.geom, p.geom)
+        ORDER BY g.code LIMIT 1) AS grid_id
+FROM (SELECT ST_SetSRID(ST_MakePoint(:lon, :lat), 4326) AS geom) p
+LEFT JOIN LATERAL (
+    SELECT a.id, a.code, a.name FROM area a
+    WHERE a.level = 'community' AND ST_Intersects(a.geom, p.geom)
+    ORDER BY a.code LIMIT 1
+) c ON true;

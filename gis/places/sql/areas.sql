@@ -18,7 +18,8 @@ WITH target AS (
     WHERE g.community_id IN (SELECT id FROM community) GROUP BY g.community_id
 ), i AS (
     SELECT community_id, count(*) AS open_incidents FROM incident
-    WHERE community_id IN (SELECT id FROM community) AND status NOT IN ('resolved', 'closed')
+    WHERE community_id IN (SELECT id FROM community)
+      AND status IN ('reported', 'accepted', 'dispatched', 'in_progress')
     GROUP BY community_id
 )
 SELECT t.code,

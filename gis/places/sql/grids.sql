@@ -13,7 +13,7 @@ SELECT g.id, g.code, g.name, g.households AS households_planned, round(g.area_m2
         JOIN person pe ON pe.household_id = h.id
         WHERE bg.grid_id = g.id AND 'floating' = ANY(pe.tags)) AS floating_persons,
        (SELECT count(*) FROM incident i WHERE i.grid_id = g.id
-        AND i.status NOT IN ('resolved', 'closed')) AS open_incidents,
+        AND i.status IN ('reported', 'accepted', 'dispatched', 'in_progress')) AS open_incidents,
        (SELECT count(*) FROM camera k WHERE ST_Intersects(k.geom, g.geom)) AS cameras,
        (SELECT count(*) FROM worker w WHERE w.grid_id = g.id) AS grid_workers
 FROM grid g
