@@ -27,6 +27,7 @@ from api.routers import (
     pages,
     persons,
     places,
+    plan_tools,
     plans,
     stream,
     tiles,
@@ -123,6 +124,7 @@ def create_app(
     app.include_router(open311.router, responses=AUTH)
     app.include_router(audit.router, responses=AUTH)
     app.include_router(plans.router, responses=AUTH)
+    app.include_router(plan_tools.router, responses=AUTH)
     app.include_router(jobs.router, responses=AUTH | NAMED | DATABASE)
     app.include_router(stream.router, responses=AUTH)
     app.include_router(analyses.router, responses=AUTH | BODY | NAMED | DATABASE)

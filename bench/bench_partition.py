@@ -14,7 +14,12 @@ Prints three tables:
    and report, with barriers (its roads);
 3. the engine end to end on about one million buildings (copies of the Luqiao
    and Haidian sample cities side by side), in a child process whose peak
-   resident memory is reported.
+   resident memory is reported;
+4. real and old-town footprints (issue 11): OpenStreetMap buildings of Bubeneč
+   (momepy's data, households by area × 5 levels) and generated old towns of
+   touching courtyard houses (``gis.synth.oldtown``): the footprint units
+   (morphological tessellation) beside momepy's ``morphological_tessellation``
+   where it is installed, then the engine end to end.
 
 The units of table 1 are the Voronoi units of Dongcheng's buildings in the
 communities nearest its centre, merged into one area so that both methods
@@ -55,6 +60,7 @@ def main() -> None:
     parser.add_argument("--sizes", default=None, help="units for table 1, e.g. 400,1000,2000")
     parser.add_argument("--buildings", type=int, default=None, help="buildings for table 3")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--only-footprints", action="store_true", help="table 4 alone")
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -62,6 +68,8 @@ def main() -> None:
     sizes = [int(s) for s in (args.sizes or ("400" if args.quick else "400,1000,2000")).split(",")]
     n_million = args.buildings or (150_000 if args.quick else 1_000_000)
     warnings.filterwarnings("ignore")
+    if args.only_footprints:
+        return footprints(args.quick, args.seed)
     t = time.perf_counter()
     city = generate_city("110101", seed=0, scale=1.0)
     print(f"Dongcheng sample city generated in {time.perf_counter() - t:.1f} s")
@@ -69,6 +77,7 @@ def main() -> None:
     compare(city, sizes, args.seed)
     dongcheng(city, args.seed)
     million(n_million, args.seed, quick=args.quick)
+    footprints(args.quick, args.seed)
 
 
 def _warm_up(city) -> None:
@@ -321,6 +330,83 @@ def _peak_rss_gib() -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 2**20  # KiB -> GiB
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
+
+
+def footprints(quick: bool, seed: int) -> None:
+    """Table 4: footprint units and the engine on touching, real-looking footprints."""
+    from gis.synth.oldtown import old_town
+
+    partition(*old_town(2, 2, seed=seed))  # numba warm-up
+    cases = [("Bubeneč (OSM)", *_bubenec())] if _bubenec() else []
+    for n in (8, 20) if quick else (8, 20, 38):
+        cases.append((f"old town {n}×{n} blocks", *old_town(n, n, seed=seed)))
+    rows = []
+    for name, areas, builds in cases:
+        inputs = prepare(areas, builds)
+        t = time.perf_counter()
+        unit_graph(inputs, (None,) * len(inputs.crs))
+        units_s = time.perf_counter() - t
+        ref = _momepy_seconds(areas, builds) if len(builds) <= 5_000 else "-"
+        t = time.perf_counter()
+        r = partition(areas, builds, seed=seed).report
+        e2e = time.perf_counter() - t
+        low = r.households_min
+        rows.append(
+            (
+                name,
+                r.buildings,
+                r.households,
+                units_s,
+                ref,
+                e2e,
+                r.grids,
+                low,
+                r.households_max,
+                r.households_cv,
+                len(r.violations),
+                len(r.exceptions),
+            )
+        )
+    header = (
+        "footprints",
+        "buildings",
+        "households",
+        "units s",
+        "momepy s",
+        "e2e s",
+        "grids",
+        "hh min",
+        "hh max",
+        "hh CV",
+        "violations",
+        "exceptions",
+    )
+    _table("4. Touching footprints (target: ≥60,000 old-town buildings < 10 s)", header, rows)
+
+
+def _bubenec() -> tuple | None:
+    try:
+        import momepy
+    except ImportError:
+        return None
+    builds = gpd.read_file(momepy.datasets.get_path("bubenec"), layer="buildings").to_crs(32633)
+    builds["code"] = builds["uID"].astype(str)
+    builds["households"] = np.maximum(1, np.rint(builds.area * 5 * 0.75 / 80)).astype(int)
+    limit = shapely.buffer(shapely.buffer(builds.union_all().buffer(40.0), 60.0), -60.0)
+    areas = gpd.GeoDataFrame({"code": ["110101001001"]}, geometry=[limit], crs=32633)
+    return areas, builds[["code", "households", "geometry"]]
+
+
+def _momepy_seconds(areas, builds) -> float | str:
+    try:
+        import momepy
+    except ImportError:
+        return "-"
+    t = time.perf_counter()
+    for geom in areas.geometry:
+        mine = builds[builds.representative_point().within(geom)]
+        momepy.morphological_tessellation(mine, clip=geom)
+    return time.perf_counter() - t
 
 
 def _table(title: str, header: tuple, rows: list[tuple]) -> None:

@@ -39,6 +39,18 @@ ASSETS = [
             "files/": "noto-sans-sc/files/",
         },
     ),
+    (  # drawing on the map (the planner page's box, lasso and split line), MIT
+        "terra-draw",
+        "1.35.0",
+        "uQI8lcPiUMqwVV29CexTfvT/AM4lGHtA+xWraW4njVExiM1+eGvRetYOBXmXEmgy5pL4X2dmjwMRH8JEYVtbgw==",
+        {"dist/terra-draw.umd.js": "terra-draw.umd.js"},
+    ),
+    (  # terra-draw's MapLibre GL adapter, MIT
+        "terra-draw-maplibre-gl-adapter",
+        "1.4.1",
+        "qZ/bc9bVPnyt0keLVTofV8xiTPkdkbO6RzqrfNLe9zH/edW5PsjvJw97m1EksPZeXNJtFxsVbhi12cPaoNiWfg==",
+        {"dist/terra-draw-maplibre-gl-adapter.umd.js": "terra-draw-maplibre-gl-adapter.umd.js"},
+    ),
 ]
 
 

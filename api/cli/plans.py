@@ -23,12 +23,20 @@ MaxOption = Annotated[
 
 
 def _bar(desc: str):
-    bar = tqdm(desc=desc, unit="community", leave=False)
+    """A progress bar on a terminal; in a log, one line when the stage starts and ends."""
+    import sys
+
+    tty = sys.stderr.isatty()
+    bar = tqdm(desc=desc, unit="community", leave=False, disable=not tty)
+    if not tty:
+        typer.echo(f"{desc}: started", err=True)
 
     def update(done: int, total: int) -> None:
         bar.total = total
         bar.n = done
         bar.refresh()
+        if not tty and done == total:
+            typer.echo(f"{desc}: {done} of {total} communities done", err=True)
 
     return bar, update
 
@@ -61,6 +69,12 @@ def partition(
         str, typer.Option(help="File mode: household count column.")
     ] = "households",
     crs: Annotated[str | None, typer.Option(help="File mode: CRS of files without one.")] = None,
+    repair: Annotated[
+        bool, typer.Option("--repair", help="File mode: make invalid footprints valid.")
+    ] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", help="List every issue, not a summary.")
+    ] = False,
 ) -> None:
     """Divide communities into grids: a draft plan in the database (--area), or files."""
     from gis.errors import InvalidInput
@@ -80,7 +94,7 @@ def partition(
                 communities, buildings, out, community_id=community_id, building_id=building_id,
                 households=households, crs=crs, min_households=rules.min_households,
                 max_households=rules.max_households, target=target, max_area_km2=max_area_km2,
-                barriers_path=barriers, seed=seed, progress=update,
+                barriers_path=barriers, seed=seed, progress=update, repair=repair,
             )  # fmt: skip
             report = plan.report
             where = f"wrote {len(plan.grids)} grids to {out} (layers grids, assignment)"
@@ -101,7 +115,7 @@ def partition(
             )
         else:
             raise InvalidInput("give --area CODE, or --communities, --buildings and --out")
-    typer.echo(str(report))
+    typer.echo(str(report) if verbose else report.summary())
     typer.echo(where)
 
 

@@ -81,3 +81,16 @@ async def command(request: Request) -> Response:
     if await page_user(request) is None:
         return sign_in_first("/command")
     return _page("command.html")
+
+
+@router.get(
+    "/planner",
+    response_class=FileResponse,
+    responses={200: body_of("text/html", "The page.", fmt=""), **SIGN_IN_FIRST, **problems(503)},
+)
+async def planner(request: Request) -> Response:
+    """The planner page: a plan's grids redrawn by hand (paint, split, merge, undo) with
+    live counts and rules, compared with another plan, published."""
+    if await page_user(request) is None:
+        return sign_in_first("/planner")
+    return _page("planner.html")

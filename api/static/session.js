@@ -8,12 +8,12 @@ const TEXT = {
   zh: {
     sign_out: "退出", admin: "管理员", planner: "规划员", operator: "指挥员",
     grid_worker: "网格员", analyst: "分析员", viewer: "访客",
-    page_map: "地图", page_command: "指挥中心",
+    page_map: "地图", page_command: "指挥中心", page_planner: "网格规划",
   },
   en: {
     sign_out: "Sign out", admin: "administrator", planner: "planner", operator: "operator",
     grid_worker: "grid worker", analyst: "analyst", viewer: "viewer",
-    page_map: "Map", page_command: "Command centre",
+    page_map: "Map", page_command: "Command centre", page_planner: "Planner",
   },
 };
 const SAFE = new Set(["GET", "HEAD", "OPTIONS"]);

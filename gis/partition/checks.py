@@ -55,7 +55,10 @@ def check(
 
     _tiling(inputs, grid_comm, grid_code, grid_geom, grids, rules, add)
     _buildings(inputs, grid_comm, grid_code, grid_geom, building_grid, comms, rules, add)
-    _bounds(inputs, table, comms, rules, add)
+    assigned = building_grid >= 0
+    largest = np.zeros(len(grid_comm))
+    np.maximum.at(largest, building_grid[assigned], inputs.households[assigned])
+    _bounds(inputs, table, comms, rules, add, largest[grids])
     _connected(inputs, table, grid_geom, add)
     barrier = _barrier_lengths(inputs, grid_comm, grid_geom, grids, barriers, rules)
     return Checked(table, issues, barrier)
@@ -168,14 +171,24 @@ def floor_reason(households: float, area: float, rural: bool, rules: Rules) -> s
     return f"{households:.0f} households cannot be split into grids of {lo}–{hi}"
 
 
-def _bounds(inputs, table: pd.DataFrame, comms, rules, add) -> None:
-    """Rule 3: ceilings everywhere but single oversized buildings; floors where attainable."""
+def _bounds(inputs, table: pd.DataFrame, comms, rules, add, largest) -> None:
+    """Rule 3: ceilings everywhere but oversized buildings (towers); floors where attainable.
+
+    A tower's grid may also hold a leftover below the minimum that has no other
+    neighbour (a house in the tower's yard): it could not be a grid of its own.
+    """
     hi, lo, amax = rules.max_households, rules.min_households, rules.max_area_m2
-    single = table["buildings"] <= 1
+    rest = table["households"].to_numpy() - largest
+    tower = pd.Series((largest > hi) & (rest < lo), index=table.index)
+    single = (table["buildings"] <= 1) | tower
     over = table["households"] > hi
-    for _, row in table[over].iterrows():
-        sev = "exception" if row.buildings == 1 else "violation"
-        why = "; it is one building" if row.buildings == 1 else ""
+    for i, row in table[over].iterrows():
+        sev = "exception" if single[i] else "violation"
+        why = ""
+        if row.buildings == 1:
+            why = "; it is one building"
+        elif tower[i]:
+            why = f"; one building of {largest[table.index.get_loc(i)]:.0f} with a leftover"
         msg = f"{row.households} households, above the maximum {hi}{why}"
         add(row.community, 3, sev, msg, row.code)
     if amax is not None:

@@ -18,7 +18,7 @@ from gis.errors import InvalidInput
 from gis.partition.assemble import Layout, build_plan, union_grids
 from gis.partition.exact import MAX_UNITS
 from gis.partition.graph import community_graph, unit_graph, unit_households
-from gis.partition.inputs import Columns, Inputs, prepare, prepare_barriers
+from gis.partition.inputs import Columns, Inputs, prepare, prepare_barriers, repair_footprints
 from gis.partition.model import Plan, Rules, plan_state
 from gis.partition.solver import solve_symmetric
 
@@ -38,6 +38,7 @@ def partition(
     progress: Progress | None = None,
     rural_one_grid: bool = True,
     columns: Columns | None = None,
+    repair: bool = False,
 ) -> Plan:
     """Divide every community into grids of ``min_households``..``max_households``.
 
@@ -56,6 +57,7 @@ def partition(
     seed : the same inputs and seed give the same plan.
     progress : called as ``progress(done, total)`` after each community.
     rural_one_grid : a rural community within the maxima becomes one grid.
+    repair : make invalid footprints valid instead of refusing their rows.
 
     Raises
     ------
@@ -74,6 +76,8 @@ def partition(
     ([300, 300], True)
     """
     rules = Rules(min_households, max_households, target, max_area_km2, rural_one_grid)
+    if repair:
+        buildings = repair_footprints(buildings)
     inputs = prepare(communities, buildings, columns or Columns())
     lines = prepare_barriers(barriers, inputs)
     return generate(inputs, rules, lines, seed=seed, progress=progress)
@@ -182,9 +186,10 @@ def _solve_one(inputs, units, rules, c: int, seed: int, hh=None) -> NDArray[np.i
         return np.zeros(u1 - u0, dtype=np.int64)
     bounds = (rules.min_households, rules.max_households)
     seed_c = community_seed(seed, inputs.codes[c])
-    return solve_symmetric(
+    graph = community_graph(units, c)
+    labels = solve_symmetric(
         w,
-        community_graph(units, c),
+        graph,
         k=None,
         bounds=bounds,
         target=rules.target,
@@ -192,6 +197,48 @@ def _solve_one(inputs, units, rules, c: int, seed: int, hh=None) -> NDArray[np.i
         max_area=amax,
         seed=seed_c,
     )
+    return absorb_leftovers(labels, w, a, graph, rules)
+
+
+def absorb_leftovers(
+    labels: NDArray, w: NDArray, area: NDArray, graph, rules: Rules
+) -> NDArray[np.int64]:
+    """Parts below the minimum join the neighbour they share most boundary with.
+
+    Towers above the maximum stand alone, and what they cut off (a house in a
+    tower's yard, an empty sliver) must not become a grid of its own. A part joins
+    a neighbour only if the two stay within the maximum, or if the neighbour is a
+    lone tower (the report names that grid as an exception); each merge keeps
+    every part connected, as the two parts touch. The maximum area is never broken.
+    """
+    amax = np.inf if rules.max_area_m2 is None else rules.max_area_m2
+    labels = labels.astype(np.int64).copy()
+    coo = graph.tocoo()
+    done: set[int] = set()
+    while labels.max() > 0:
+        k = int(labels.max()) + 1
+        pw = np.bincount(labels, weights=w, minlength=k)
+        size = np.bincount(labels, minlength=k)
+        pa = np.bincount(labels, weights=area, minlength=k)
+        a, b = labels[coo.row], labels[coo.col]
+        cut = np.zeros((k, k))
+        np.add.at(cut, (a[a != b], b[a != b]), coo.data[a != b])
+        small = [p for p in np.argsort(pw, kind="stable") if pw[p] < rules.min_households]
+        small = [p for p in small if int(p) not in done]
+        if not small:
+            break
+        p = int(small[0])
+        tower = (size == 1) & (pw > rules.max_households)
+        fits = (pw + pw[p] <= rules.max_households) | tower | (pw[p] == 0)
+        ok = (cut[p] > 0) & fits & (pa + pa[p] <= amax)
+        if not ok.any():
+            done.add(p)
+            continue
+        q = int(np.argmax(np.where(ok, cut[p], -1.0)))
+        labels[labels == p] = q
+        labels = np.unique(labels, return_inverse=True)[1].ravel().astype(np.int64)
+        done = set()
+    return labels
 
 
 def _community_indices(inputs: Inputs, codes: Iterable[str]) -> NDArray[np.int64]:

@@ -18,7 +18,7 @@ import pyogrio
 from gis.crs import to_wgs84
 from gis.errors import InvalidInput
 from gis.partition.engine import Progress, generate
-from gis.partition.inputs import Columns, prepare, prepare_barriers
+from gis.partition.inputs import Columns, prepare, prepare_barriers, repair_footprints
 from gis.partition.model import Plan, Rules
 
 
@@ -40,6 +40,7 @@ def partition_files(
     rural_one_grid: bool = True,
     seed: int = 0,
     progress: Progress | None = None,
+    repair: bool = False,
 ) -> Plan:
     """Partition the communities of one file with the buildings of another; write a GeoPackage.
 
@@ -60,6 +61,8 @@ def partition_files(
         raise InvalidInput(f"{out}: the output must be a GeoPackage (.gpkg)")
     rules = Rules(min_households, max_households, target, max_area_km2, rural_one_grid)
     frames = [_read(Path(p), crs) for p in (communities_path, buildings_path)]
+    if repair:  # invalid footprints are refused with their row unless asked
+        frames[1] = repair_footprints(frames[1])
     columns = Columns(community_id, building_id, households, kind)
     inputs = prepare(*frames, columns, sources=(str(communities_path), str(buildings_path)))
     barriers = None if barriers_path is None else _read(Path(barriers_path), crs)

@@ -147,6 +147,24 @@ def _check_ids(frame: pd.DataFrame, col: str, source: str) -> list[dict]:
     return out
 
 
+def repair_footprints(buildings: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
+    """Buildings with invalid footprints made valid (their polygonal part kept).
+
+    Only on request (``repair=True``, ``--repair``), as the loader does: a
+    repaired footprint may differ from what the source meant, so by default an
+    invalid one is refused with its row. Empty footprints stay refused.
+    """
+    geometry = buildings.geometry
+    bad = ~(geometry.isna() | geometry.is_empty) & ~geometry.is_valid
+    if not bad.any():
+        return buildings
+    # "structure" keeps a polygon's area (a bow-tie becomes two triangles), never lines.
+    fixed = shapely.make_valid(geometry[bad].to_numpy(), method="structure", keep_collapsed=False)
+    repaired = buildings.copy()
+    repaired.loc[bad, repaired.geometry.name] = fixed
+    return repaired
+
+
 def _missing(frame: pd.DataFrame, col: str) -> str:
     columns = [str(c) for c in frame.columns if c != frame.geometry.name]
     hint = ""
@@ -166,7 +184,12 @@ def _check_geometry(geometry: gpd.GeoSeries, allowed: tuple[str, ...], source: s
     invalid = ~empty & ~wrong & ~geometry.is_valid
     reasons = shapely.is_valid_reason(geometry[invalid].to_numpy())
     out += [
-        problem(source, r, "geometry", f"invalid geometry ({reason}); repair it first")
+        problem(
+            source,
+            r,
+            "geometry",
+            f"invalid geometry ({reason}); repair it first, or pass repair=True (--repair)",
+        )
         for r, reason in zip(geometry.index[invalid], reasons, strict=True)
     ]
     return out

@@ -8,6 +8,7 @@ and ``to_dict()`` what the API serves.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass
 from typing import Literal
 
@@ -98,6 +99,39 @@ class Report:
             lines.append(f"{len(e)} exception(s) the rules allow:")
             lines += _listing(e)
         return "\n".join(lines)
+
+    def summary(self, worst: int = 5) -> str:
+        """The head of ``str()`` with issues counted by rule and reason, and the worst few.
+
+        A district plan can carry hundreds of issues; a planner first needs to know
+        which kinds there are and whether any is a violation.
+        """
+        head = str(Report(**{**asdict(self), "issues": ()})).splitlines()[:-1]
+        v, e = self.violations, self.exceptions
+        lines = [*head, "all rules hold" if not v else f"{len(v)} rule violation(s)"]
+        for severity, group in (("violation", v), ("exception", e)):
+            counts = pd.Series([_reason(i) for i in group], dtype=object).value_counts()
+            lines += [f"  {n} × {severity}: {reason}" for reason, n in counts.items()]
+        if e:
+            lines.append(f"{len(e)} exception(s) the rules allow")
+        if v:
+            lines.append("worst violations:")
+            lines += [_line(i) for i in sorted(v, key=_gap, reverse=True)[:worst]]
+        if len(v) + len(e) > 0:
+            lines.append("(--verbose lists every issue)")
+        return "\n".join(lines)
+
+
+def _reason(issue: Issue) -> str:
+    """An issue's kind: its rule and message with the numbers taken out."""
+    text = re.sub(r"\d[\d.,]*", "#", issue.message)
+    return f"rule {issue.rule} ({RULES[issue.rule]}): {text}"
+
+
+def _gap(issue: Issue) -> float:
+    """How far a household bound is missed ("N households, above the maximum M"), else 0."""
+    m = re.match(r"(\d+) households, (?:above|below) the \w+ (\d+)", issue.message)
+    return abs(float(m.group(1)) - float(m.group(2))) if m else 0.0
 
 
 def _listing(issues: tuple[Issue, ...]) -> list[str]:

@@ -1,14 +1,18 @@
 """Units: the indivisible pieces a grid is made of, and the graph between them.
 
-A unit is a building's Voronoi cell clipped to its community, so the units of a
-community tile it exactly and a grid is the union of its units. Three things
-need care:
+A unit is a building's cell of the community's morphological tessellation
+(:mod:`gis.partition.outline`: Voronoi cells of the footprint's shrunk outline,
+dissolved per building) clipped to its community, so the units of a community
+tile it exactly, each footprint lies in its own cell, and a grid is the union of
+its units. A shared wall is a legal grid boundary: touching buildings stay
+separate units. Three things need care:
 
 - clipping a convex cell to a concave community can leave pieces across a notch
   (a C-shaped community): such *orphan* pieces become household-free units of
   their own, with adjacency measured on the geometry;
-- a footprint that reaches into a neighbour's cell would be cut by a grid
-  boundary there, so those cells are merged into one unit (*must-link*);
+- footprints that genuinely overlap (more than ``_OVERLAP_M2``) are one unit
+  (*must-link*), as is a footprint still reaching more than ``_MUST_LINK_M2``
+  into another cell (rule 2 allows 1 m² outside the grid);
 - parts of a community that touch nothing (an island without buildings, or with
   them) are linked to the nearest piece so each community's graph is connected;
   a grid may then span the water, as rule 4 allows for such communities.
@@ -27,11 +31,13 @@ import shapely
 from numpy.typing import NDArray
 from scipy.sparse.csgraph import connected_components
 
-from gis.partition.voronoi import Cells, voronoi_cells
+from gis.partition.outline import footprint_cells
+from gis.partition.voronoi import Cells
 
 BARRIER_FACTOR = 20.0
 _MIN_EDGE_M = 1e-6  # shorter shared boundaries are corners, not adjacency
-_MUST_LINK_M2 = 0.01  # footprint area reaching into another cell that forces a merge
+_MUST_LINK_M2 = 0.5  # footprint area reaching into another cell that forces a merge
+_OVERLAP_M2 = 1.0  # two footprints sharing more than this are one building in practice
 _LINK_AFFINITY = 1e-3  # islands are tied to the mainland by a nearly free edge
 
 
@@ -60,7 +66,7 @@ def build_units(
 ) -> Units:
     """Units of buildings (anchor ``points``, sorted by ``community``) in metric ``polygons``."""
     shapely.prepare(polygons)
-    cells = voronoi_cells(polygons, points, community)
+    cells = footprint_cells(polygons, points, community, footprints)
     clipped = _clip(cells, polygons)
     pieces, piece_cell, orphan = _explode(clipped, cells)
     order = np.lexsort((np.arange(len(pieces)), orphan, cells.community[piece_cell]))
@@ -74,7 +80,8 @@ def build_units(
     ea, eb, length = _link_islands(pieces, piece_comm, ea, eb, length)
     affinity = _barrier_affinity(anchors, ea, eb, length, barriers)
     n = len(pieces)
-    building_piece = main[cells.site_cell]
+    sc = cells.site_cell
+    building_piece = np.where(sc >= 0, main[np.maximum(sc, 0)], -1)
     piece_unit = _must_link(pieces, piece_comm, community, footprints, building_piece)
     n_units = int(piece_unit.max()) + 1 if n else 0
     to_unit = sp.csr_matrix((np.ones(n), (np.arange(n), piece_unit)), shape=(n, n_units))
@@ -87,7 +94,8 @@ def build_units(
     unit_comm[piece_unit] = piece_comm
     unit_ptr = np.searchsorted(unit_comm, np.arange(len(polygons) + 1))
     unit_area = np.bincount(piece_unit, weights=shapely.area(pieces), minlength=n_units)
-    return Units(pieces, piece_unit, unit_ptr, unit_area, graph, piece_unit[building_piece])
+    building_unit = np.where(building_piece >= 0, piece_unit[np.maximum(building_piece, 0)], -1)
+    return Units(pieces, piece_unit, unit_ptr, unit_area, graph, building_unit)
 
 
 def _clip(cells: Cells, polygons: NDArray[np.object_]) -> NDArray[np.object_]:
@@ -210,17 +218,30 @@ def _barrier_affinity(anchors, ea, eb, length, barriers) -> NDArray[np.float64]:
 
 
 def _must_link(pieces, piece_comm, community, footprints, building_piece) -> NDArray[np.int64]:
-    """Units: pieces joined where a footprint reaches into another piece of its community."""
+    """Units: pieces joined where footprints overlap, or one reaches into another piece."""
     n = len(pieces)
     polygonal = np.flatnonzero(shapely.area(footprints) > 0)
     b, p = shapely.STRtree(pieces).query(footprints[polygonal], predicate="intersects")
     b = polygonal[b]
-    other = (p != building_piece[b]) & (piece_comm[p] == community[b])
+    other = (p != building_piece[b]) & (piece_comm[p] == community[b]) & (building_piece[b] >= 0)
     b, p = b[other], p[other]
     if b.size:
         overlap = shapely.area(shapely.intersection(footprints[b], pieces[p]))
         big = overlap > _MUST_LINK_M2
         b, p = b[big], p[big]
-    links = sp.csr_matrix((np.ones(b.size), (building_piece[b], p)), shape=(n, n))
+    fa, fb = shapely.STRtree(footprints[polygonal]).query(
+        footprints[polygonal], predicate="overlaps"
+    )
+    fa, fb = polygonal[fa], polygonal[fb]
+    pair = (fa < fb) & (community[fa] == community[fb])
+    fa, fb = fa[pair], fb[pair]
+    if fa.size:
+        shared = shapely.area(shapely.intersection(footprints[fa], footprints[fb]))
+        fa, fb = fa[shared > _OVERLAP_M2], fb[shared > _OVERLAP_M2]
+    placed = (building_piece[fa] >= 0) & (building_piece[fb] >= 0)
+    fa, fb = fa[placed], fb[placed]
+    rows = np.r_[building_piece[b], building_piece[fa]]
+    cols = np.r_[p, building_piece[fb]]
+    links = sp.csr_matrix((np.ones(rows.size), (rows, cols)), shape=(n, n))
     _, unit = connected_components(links, directed=False)
     return unit.astype(np.int64)

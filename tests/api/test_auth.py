@@ -21,7 +21,7 @@ from tests.common import bearer
 PROBLEM = "application/problem+json"
 # Routes anyone may call: the health check, the sign-in page and what it needs, and the
 # pages (they send the signed-out to sign in themselves).
-PUBLIC = {"/healthz", "/", "/command", "/login", "/logout"}
+PUBLIC = {"/healthz", "/", "/command", "/planner", "/login", "/logout"}
 # A value for each path parameter that names nothing: a refusal is then the only effect.
 DUMMY = {
     "code": "331004999999",

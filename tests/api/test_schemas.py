@@ -51,10 +51,41 @@ SCRIPTS = {
     "incident-panel.js": {
         "/api/v1/incidents/*": ("/api/v1/incidents/{code}", "IncidentDetail"),
     },
+    "planner.js": {
+        "/api/v1/areas": ("/api/v1/areas", "list[AreaNode]"),
+    },
+    "plan-compare.js": {
+        "/api/v1/plans/*/diff": ("/api/v1/plans/{plan_id}/diff", "PlanDiff"),
+    },
 }
+# What the planner page reads where the reader of scripts cannot follow it (answers
+# fetched together, kept in the page's state, or sent with If-Match by plan-edits.js).
+PLANNER_READS = [
+    ("/api/v1/plans", "get", ("[]", "id")), ("/api/v1/plans", "get", ("[]", "name")),
+    ("/api/v1/plans", "get", ("[]", "status")), ("/api/v1/plans", "get", ("[]", "grids")),
+    ("/api/v1/plans/{plan_id}", "get", ("id",)), ("/api/v1/plans/{plan_id}", "get", ("version",)),
+    ("/api/v1/plans/{plan_id}", "get", ("status",)),
+    ("/api/v1/plans/{plan_id}", "get", ("parameters",)),
+    ("/api/v1/plans/{plan_id}", "get", ("grids", "features")),
+    ("/api/v1/plans/{plan_id}/report", "get", ("issues", "[]", "severity")),
+    ("/api/v1/plans/{plan_id}/report", "get", ("issues", "[]", "grid")),
+    ("/api/v1/plans/{plan_id}/report", "get", ("issues", "[]", "rule")),
+    ("/api/v1/plans/{plan_id}/report", "get", ("issues", "[]", "message")),
+    ("/api/v1/plans/{plan_id}/buildings", "get", ("features",)),
+    ("/api/v1/plans/{plan_id}/edits/move", "post", ("version",)),
+    ("/api/v1/plans/{plan_id}/edits/split", "post", ("grids_now", "[]", "code")),
+    ("/api/v1/plans/{plan_id}/edits/merge", "post", ("ok",)),
+    ("/api/v1/plans/{plan_id}/edits/merge", "post", ("broken_rules", "map")),
+    ("/api/v1/plans", "post", ("id",)), ("/api/v1/plans", "post", ("status",)),
+    ("/api/v1/jobs/{job_id}", "get", ("progress", "done")),
+    ("/api/v1/jobs/{job_id}", "get", ("progress", "total")),
+    ("/api/v1/jobs/{job_id}", "get", ("error", "detail")),
+]  # fmt: skip
 FETCHES = SCRIPTS["drilldown.js"]
 # Members JavaScript gives arrays and plain values, read after a field.
-ARRAY_MEMBERS = {"length", "forEach", "map", "filter", "find", "some", "every", "flatMap"}
+ARRAY_MEMBERS = {
+    "length", "forEach", "map", "filter", "find", "some", "every", "flatMap", "join", "slice",
+}  # fmt: skip
 VALUE_MEMBERS = {"length", "toFixed", "toLocaleString", "toString", "trim", "split"}
 
 
@@ -177,6 +208,15 @@ def test_the_command_page_reads_are_found() -> None:
         ("incident-panel.js", ("/api/v1/incidents/*", ("deadline_at",))),
     }
     assert expected <= reads
+
+
+def test_the_planner_page_reads_are_in_the_schemas(spec) -> None:
+    problems = [
+        f"{route} {'.'.join(path)}: {problem}"
+        for route, method, path in PLANNER_READS
+        if (problem := check_read(spec, body_schema(spec, route, method), path))
+    ]
+    assert not problems, "\n".join(problems)
 
 
 def test_a_renamed_field_fails_the_check(spec) -> None:
