@@ -19,7 +19,6 @@ stops working within that time.
 
 from __future__ import annotations
 
-import asyncio
 import hmac
 from typing import Annotated
 
@@ -65,7 +64,6 @@ class Authenticator:
     def __init__(self, db: Database, ttl_s: float = TTL_S, size: int = 4096) -> None:
         self.db = db
         self._known: TTLCache[str, User | None] = TTLCache(maxsize=size, ttl=ttl_s)
-        self._lock = asyncio.Lock()
 
     async def user(self, kind: str, secret: str) -> User | None:
         """The user a bearer token (``kind="token"``) or a session id signs in as."""
@@ -103,7 +101,8 @@ async def current_user(
             raise NotAuthenticated("the session has ended; sign in again at /login")
         if request.method not in SAFE_METHODS:
             sent = request.headers.get(CSRF_HEADER, "")
-            if not hmac.compare_digest(sent, csrf_token(session)):
+            # Bytes: compare_digest refuses a str with characters beyond ASCII.
+            if not hmac.compare_digest(sent.encode(), csrf_token(session).encode()):
                 raise Forbidden(
                     f"a change made from a browser needs the {CSRF_HEADER} header with the "
                     "session's token (GET /api/v1/me gives it); reload the page and retry"

@@ -253,3 +253,10 @@ def test_sign_ins_and_refusals_are_audited(client, account, engine) -> None:
         ).all()
     assert [a for a, _, _ in actions] == ["sign_in_refused", "sign_in"]
     assert actions[1][1] == "planner" and actions[1][2]
+
+
+def test_a_csrf_header_beyond_ascii_is_refused_not_an_error(client, account) -> None:
+    name, password = account
+    assert sign_in(client, name, password).status_code == 303
+    header = {"X-CSRF-Token": "tök".encode()}  # sent as UTF-8 bytes, read as latin-1
+    assert client.post("/api/v1/plans", json={}, headers=header).status_code == 403
