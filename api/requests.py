@@ -55,11 +55,12 @@ class RequestIds:
         await self.app(scope, receive, send_with_id)
 
 
-def origin(request: Request, user: User) -> dict[str, str | None]:
-    """Who asks and from where, as ``gis.audit.record`` and the audited reads take it."""
+def origin(request: Request, user: User | None, *, actor: str | None = None) -> dict:
+    """Who asks and from where, as ``gis.audit.record`` and the audited reads take it;
+    ``actor`` names someone not (yet) signed in, such as a refused sign-in's name."""
     return {
-        "actor": user.name,
-        "role": user.role,
+        "actor": user.name if user is not None else actor,
+        "role": user.role if user is not None else None,
         "source": request.client.host if request.client else None,
         "request_id": getattr(request.state, "request_id", None),
     }

@@ -254,7 +254,8 @@ async def sign_in(
     try:
         user = await db.run(verify_password, name, password)
     except NotAuthenticated as exc:
-        await db.run(record, **_attempt(request, name), action="sign_in_refused",
+        await db.run(record, **origin(request, None, actor=name[:256] or "(no name)"),
+                     action="sign_in_refused",
                      object_type="user", object_id=name[:64], detail={"why": str(exc)})  # fmt: skip
         message = TEXT[language]["wrong" if str(exc) == WRONG else "disabled"]
         return _form(request, 401, language, target, message, name)
@@ -269,13 +270,6 @@ async def sign_in(
     )  # fmt: skip
     response.delete_cookie(LOGIN_COOKIE, path="/login", httponly=True, samesite="strict")
     return response
-
-
-def _attempt(request: Request, name: str) -> dict[str, str | None]:
-    """Who tried to sign in, for the audit log: the name given, from where."""
-    return {"actor": name[:256] or "(no name)", "role": None,
-            "source": request.client.host if request.client else None,
-            "request_id": getattr(request.state, "request_id", None)}  # fmt: skip
 
 
 async def _end(request: Request, db: Db, session: str | None) -> None:
