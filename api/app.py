@@ -18,7 +18,10 @@ from api.routers import (
     accounts,
     analyses,
     areas,
+    assessment,
     audit,
+    camera_ops,
+    cameras,
     health,
     incidents,
     jobs,
@@ -27,10 +30,12 @@ from api.routers import (
     pages,
     persons,
     places,
+    plan_import,
     plan_tools,
     plans,
     stream,
     tiles,
+    workers,
 )
 from api.schemas.problems import AUTH, BODY, DATABASE, NAMED
 from api.stream import open_hub
@@ -121,10 +126,15 @@ def create_app(
     app.include_router(places.router, responses=AUTH)
     app.include_router(persons.router, responses=AUTH)
     app.include_router(incidents.router, responses=AUTH)
+    app.include_router(assessment.router, responses=AUTH)
+    app.include_router(cameras.router, responses=AUTH)
+    app.include_router(camera_ops.router, responses=AUTH)
+    app.include_router(workers.router, responses=AUTH)
     app.include_router(open311.router, responses=AUTH)
     app.include_router(audit.router, responses=AUTH)
     app.include_router(plans.router, responses=AUTH)
     app.include_router(plan_tools.router, responses=AUTH)
+    app.include_router(plan_import.router, responses=AUTH)
     app.include_router(jobs.router, responses=AUTH | NAMED | DATABASE)
     app.include_router(stream.router, responses=AUTH)
     app.include_router(analyses.router, responses=AUTH | BODY | NAMED | DATABASE)

@@ -29,7 +29,9 @@ from api.schemas.problems import MEDIA_TYPE, REF, Problem
 from gis import errors
 from gis.errors import (
     DatabaseUnavailable,
+    FeedbackNotAllowed,
     Forbidden,
+    GridLocked,
     InvalidInput,
     JobTimedOut,
     NotAuthenticated,
@@ -51,7 +53,9 @@ STATUS = {
     StaleVersion: 412,
     PreconditionRequired: 428,
     PlanNotDraft: 409,
+    GridLocked: 409,
     TransitionNotAllowed: 409,
+    FeedbackNotAllowed: 409,
     DatabaseUnavailable: 503,
     SetupError: 503,
     JobTimedOut: 504,

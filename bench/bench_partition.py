@@ -2,8 +2,10 @@
 
     .venv/bin/python bench/bench_partition.py            # the full run (~10 min)
     .venv/bin/python bench/bench_partition.py --quick    # smaller, for a smoke run
+    .venv/bin/python bench/bench_partition.py --only footprints   # one table alone
 
-Prints three tables:
+Prints four tables, each with the machine's load average beside its title (the
+figures of a shared machine mean little without it):
 
 1. the engine's graph solver and spopt ``MaxPHeuristic`` (floor = the minimum,
    dissimilarity on unit centroids) on the same units and the same graph: time,
@@ -19,7 +21,8 @@ Prints three tables:
    (momepy's data, households by area × 5 levels) and generated old towns of
    touching courtyard houses (``gis.synth.oldtown``): the footprint units
    (morphological tessellation) beside momepy's ``morphological_tessellation``
-   where it is installed, then the engine end to end.
+   where it is installed, then the engine end to end (wall and CPU time: on a
+   shared machine the CPU time is the closer to what an idle one would take).
 
 The units of table 1 are the Voronoi units of Dongcheng's buildings in the
 communities nearest its centre, merged into one area so that both methods
@@ -30,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import subprocess
 import sys
@@ -61,6 +65,11 @@ def main() -> None:
     parser.add_argument("--buildings", type=int, default=None, help="buildings for table 3")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--only-footprints", action="store_true", help="table 4 alone")
+    parser.add_argument(
+        "--only",
+        choices=("compare", "dongcheng", "million", "footprints"),
+        help="one table alone (1, 2, 3 or 4)",
+    )
     parser.add_argument("--child", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
@@ -68,16 +77,22 @@ def main() -> None:
     sizes = [int(s) for s in (args.sizes or ("400" if args.quick else "400,1000,2000")).split(",")]
     n_million = args.buildings or (150_000 if args.quick else 1_000_000)
     warnings.filterwarnings("ignore")
-    if args.only_footprints:
+    only = "footprints" if args.only_footprints else args.only
+    if only == "footprints":
         return footprints(args.quick, args.seed)
+    if only == "million":
+        return million(n_million, args.seed, quick=args.quick)
     t = time.perf_counter()
     city = generate_city("110101", seed=0, scale=1.0)
     print(f"Dongcheng sample city generated in {time.perf_counter() - t:.1f} s")
     _warm_up(city)
-    compare(city, sizes, args.seed)
-    dongcheng(city, args.seed)
-    million(n_million, args.seed, quick=args.quick)
-    footprints(args.quick, args.seed)
+    if only in (None, "compare"):
+        compare(city, sizes, args.seed)
+    if only in (None, "dongcheng"):
+        dongcheng(city, args.seed)
+    if only is None:
+        million(n_million, args.seed, quick=args.quick)
+        footprints(args.quick, args.seed)
 
 
 def _warm_up(city) -> None:
@@ -246,6 +261,7 @@ def million(n: int, seed: int, quick: bool) -> None:
         "households",
         "grids",
         "time s",
+        "CPU s",
         "peak RSS GB",
         "hh min",
         "hh max",
@@ -259,6 +275,7 @@ def million(n: int, seed: int, quick: bool) -> None:
         res["households"],
         res["grids"],
         res["seconds"],
+        res["cpu"],
         res["rss_gb"],
         res["min"],
         res["max"],
@@ -296,9 +313,9 @@ def _child(areas_path: str, buildings_path: str, seed: int) -> None:
     warnings.filterwarnings("ignore")
     areas, builds = gpd.read_parquet(areas_path), gpd.read_parquet(buildings_path)
     partition(areas.iloc[:2], builds.iloc[:50])  # load numba's cache outside the timing
-    t = time.perf_counter()
+    t, cpu = time.perf_counter(), time.process_time()
     plan = partition(areas, builds, seed=seed)
-    seconds = time.perf_counter() - t
+    seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
     r = plan.report
     rss = _peak_rss_gib()
     print(
@@ -309,6 +326,7 @@ def _child(areas_path: str, buildings_path: str, seed: int) -> None:
                 "households": r.households,
                 "grids": r.grids,
                 "seconds": seconds,
+                "cpu": cpu,
                 "rss_gb": rss,
                 "min": r.households_min,
                 "max": r.households_max,
@@ -347,9 +365,9 @@ def footprints(quick: bool, seed: int) -> None:
         unit_graph(inputs, (None,) * len(inputs.crs))
         units_s = time.perf_counter() - t
         ref = _momepy_seconds(areas, builds) if len(builds) <= 5_000 else "-"
-        t = time.perf_counter()
+        t, cpu = time.perf_counter(), time.process_time()
         r = partition(areas, builds, seed=seed).report
-        e2e = time.perf_counter() - t
+        e2e, e2e_cpu = time.perf_counter() - t, time.process_time() - cpu
         low = r.households_min
         rows.append(
             (
@@ -359,6 +377,7 @@ def footprints(quick: bool, seed: int) -> None:
                 units_s,
                 ref,
                 e2e,
+                e2e_cpu,
                 r.grids,
                 low,
                 r.households_max,
@@ -374,6 +393,7 @@ def footprints(quick: bool, seed: int) -> None:
         "units s",
         "momepy s",
         "e2e s",
+        "e2e CPU s",
         "grids",
         "hh min",
         "hh max",
@@ -417,7 +437,8 @@ def _table(title: str, header: tuple, rows: list[tuple]) -> None:
 
     text = [[cell(v) for v in r] for r in rows]
     widths = [max(len(h), *(len(t[i]) for t in text)) for i, h in enumerate(header)]
-    print(f"\n{title}")
+    load = os.getloadavg()[0]
+    print(f"\n{title}  [load average {load:.1f} on {os.cpu_count()} cores]")
     print("  ".join(h.rjust(w) for h, w in zip(header, widths, strict=True)))
     for t in text:
         print("  ".join(v.rjust(w) for v, w in zip(t, widths, strict=True)))

@@ -67,6 +67,12 @@ class PlanNotDraft(WanggeError):
     title = "plan is not a draft"
 
 
+class GridLocked(WanggeError):
+    """An edit that would change a grid the planner locked: unlock it first."""
+
+    title = "grid is locked"
+
+
 class PreconditionRequired(WanggeError):
     """An edit without If-Match: refused rather than risk a lost update."""
 
@@ -110,3 +116,10 @@ class TransitionNotAllowed(WanggeError):
     def __init__(self, message: str, allowed: list[str]) -> None:
         super().__init__(message)
         self.allowed = allowed
+
+
+class FeedbackNotAllowed(WanggeError):
+    """A call-back satisfaction the incident cannot take now: it is not handled yet
+    (resolved, verified or closed), or its one feedback is already recorded."""
+
+    title = "feedback not allowed"

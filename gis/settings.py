@@ -180,3 +180,16 @@ class StreamSettings(BaseSettings):
         description="Events older than this are pruned by the workers' housekeeping; a "
         "client away longer reloads instead of replaying.",
     )
+
+
+class CameraSettings(BaseSettings):
+    """Camera health and streams: ``WANGGE_CAMERAS_*``."""
+
+    model_config = SettingsConfigDict(env_prefix="WANGGE_CAMERAS_", extra="ignore")
+
+    offline_after_s: float = Field(
+        default=300.0,
+        ge=30,
+        description="A camera that has sent heartbeats and then none for this long is "
+        "marked offline by the workers' housekeeping (gis.cameras.health).",
+    )

@@ -51,6 +51,26 @@ ASSETS = [
         "qZ/bc9bVPnyt0keLVTofV8xiTPkdkbO6RzqrfNLe9zH/edW5PsjvJw97m1EksPZeXNJtFxsVbhi12cPaoNiWfg==",
         {"dist/terra-draw-maplibre-gl-adapter.umd.js": "terra-draw-maplibre-gl-adapter.umd.js"},
     ),
+    (  # camera streams (HLS) on the command page, loaded when a stream is opened, Apache-2.0
+        "hls.js",
+        "1.7.4",
+        "3GlxGdPvT2YHvQYOt+yOzT/DEior/qJVNIylHA77kgeoBTdQQqi70GwefNEUmHQeNGyjC8U62+bruqW/Tpm+tg==",
+        {
+            "dist/hls.min.mjs": "hls.min.mjs",
+            "dist/hls.worker.js": "hls.worker.js",
+            "LICENSE": "hls.js-LICENSE",
+        },
+    ),
+    (  # the assessment panel's small trend charts on the command page, MIT
+        "uplot",
+        "1.6.32",
+        "KIMVnG68zvu5XXUbC4LQEPnhwOxBuLyW1AHtpm6IKTXImkbLgkMy+jabjLgSLMasNuGGzQm/ep3tOkyTxpiQIw==",
+        {
+            "dist/uPlot.esm.js": "uPlot.esm.js",
+            "dist/uPlot.min.css": "uPlot.min.css",
+            "LICENSE": "uPlot-LICENSE",
+        },
+    ),
 ]
 
 

@@ -39,6 +39,10 @@ fi
 if [ "${1:-}" = "--test" ] && [ ! -x /usr/bin/chromium ]; then
   apt_install chromium
 fi
+# ffmpeg makes the local HLS stream the camera player's test plays (tests/api/test_camera_streams.py).
+if [ "${1:-}" = "--test" ] && ! command -v ffmpeg >/dev/null 2>&1; then
+  apt_install ffmpeg
+fi
 
 # Python >= 3.11 with venv.
 python="${PYTHON:-python3}"

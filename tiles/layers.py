@@ -82,6 +82,18 @@ LAYERS: dict[str, Layer] = {
             description="Incidents; below zoom 15, and in tiles of more than 5,000, "
                         "counted per cell (count, open)",
         ),
+        Layer(
+            "camera_coverage", "camera_coverage.sql", minzoom=13, change_layer="camera_views",
+            fields={"code": "String", "name": "String", "level": "String", "status": "String",
+                    "area_m2": "Number"},
+            description="What each camera sees: its visibility polygon (gis.cameras)",
+        ),
+        Layer(
+            "blind_spots", "blind_spots.sql", minzoom=12, change_layer="blind_spots",
+            fields={"community_code": "String", "community_name": "String",
+                    "public_m2": "Number", "covered_m2": "Number"},
+            description="Public space no online camera sees, per community (your scope)",
+        ),
     )
 }  # fmt: skip
 

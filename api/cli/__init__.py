@@ -12,6 +12,7 @@ import sys
 import typer
 
 from api.cli.audit import audit_app
+from api.cli.cameras import cameras_app
 from api.cli.data import demo, load, sample
 from api.cli.db import db_app
 from api.cli.hotspots import hotspots
@@ -36,6 +37,7 @@ app.add_typer(user_app, name="user", no_args_is_help=True)
 app.add_typer(keys_app, name="keys", no_args_is_help=True)
 app.add_typer(audit_app, name="audit", no_args_is_help=True)
 app.add_typer(incidents_app, name="incidents", no_args_is_help=True)
+app.add_typer(cameras_app, name="cameras", no_args_is_help=True)
 
 
 def main() -> None:

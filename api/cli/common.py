@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
 from sqlalchemy import Engine
+from tqdm import tqdm
 
 from gis.settings import DatabaseSettings
 
@@ -35,3 +37,20 @@ def engine() -> Engine:
 
 def say(message: str) -> None:
     typer.echo(message, err=True)
+
+
+def community_bar(desc: str):
+    """A progress bar on a terminal; in a log, one line when the stage starts and ends."""
+    tty = sys.stderr.isatty()
+    bar = tqdm(desc=desc, unit="community", leave=False, disable=not tty)
+    if not tty:
+        typer.echo(f"{desc}: started", err=True)
+
+    def update(done: int, total: int) -> None:
+        bar.total = total
+        bar.n = done
+        bar.refresh()
+        if not tty and done == total:
+            typer.echo(f"{desc}: {done} of {total} communities done", err=True)
+
+    return bar, update

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Annotated
 
 import typer
 from sqlalchemy import Engine
 
-from api.cli.common import CrsOption, engine, say, settings
+from api.cli.cameras import compute_views
+from api.cli.common import CrsOption, community_bar, engine, say, settings
 from api.cli.serve import serve
 
 DEMO_ADMIN = "admin"
@@ -18,7 +21,7 @@ DEMO_ADMIN = "admin"
 def load(
     kind: Annotated[
         str,
-        typer.Argument(help="areas, buildings, households, persons, cameras or incidents."),
+        typer.Argument(help="areas, roads, buildings, households, persons, cameras or incidents."),
     ],
     file: Annotated[Path, typer.Argument(help="GeoJSON, GeoPackage, Shapefile or CSV.")],
     crs: CrsOption = None,
@@ -64,15 +67,20 @@ def demo(
     port: Annotated[int, typer.Option(help="Port to serve on.")] = 8000,
     serve_: Annotated[bool, typer.Option("--serve/--no-serve", help="Serve after loading.")] = True,
 ) -> None:
-    """Start the database, build and load the sample city once, give the administrator
-    `admin` a new password to sign in with, and serve the API."""
-    from gis.load.sample import build_sample, sample_loaded
+    """Start the database, build and load the sample city once, partition it into grids
+    and publish the plan once, give the administrator `admin` a new password to sign in
+    with, and serve the API."""
+    from gis.load.sample import build_sample, publish_sample_plan, sample_loaded
+    from gis.workers.sample import seed_sample_workers
 
     eng = engine()
     if sample_loaded(eng, adcode):
         say(f"sample city {adcode} is already loaded; reusing it")
     else:
         build_sample(eng, settings(), adcode=adcode, scale=scale, seed=seed, say=say)
+    publish_sample_plan(eng, adcode, seed=seed, say=say, progress=_partitioning)
+    seed_sample_workers(eng, seed=seed, say=say)  # grid workers, patrol, incident history
+    compute_views(eng)  # what the cameras see, and the blind spots (only what is stale)
     password = demo_admin(eng)
     eng.dispose()
     url = f"http://{host}:{port}/login"
@@ -87,6 +95,14 @@ def demo(
         )
     if serve_:
         serve(host=host, port=port)
+
+
+@contextmanager
+def _partitioning() -> Iterator[Callable[[int, int], None]]:
+    """The demo's partition progress: a bar on a terminal, a line per stage in a log."""
+    bar, update = community_bar("partitioning")
+    with bar:
+        yield update
 
 
 def demo_admin(eng: Engine) -> str | None:

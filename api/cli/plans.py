@@ -7,9 +7,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from tqdm import tqdm
 
-from api.cli.common import engine
+from api.cli.common import community_bar, engine
 
 plan_app = typer.Typer(help="List, show, validate, publish and compare grid plans.")
 
@@ -20,25 +19,6 @@ MinOption = Annotated[
 MaxOption = Annotated[
     int | None, typer.Option("--max", help="Most households per grid [default: Rules, 360].")
 ]
-
-
-def _bar(desc: str):
-    """A progress bar on a terminal; in a log, one line when the stage starts and ends."""
-    import sys
-
-    tty = sys.stderr.isatty()
-    bar = tqdm(desc=desc, unit="community", leave=False, disable=not tty)
-    if not tty:
-        typer.echo(f"{desc}: started", err=True)
-
-    def update(done: int, total: int) -> None:
-        bar.total = total
-        bar.n = done
-        bar.refresh()
-        if not tty and done == total:
-            typer.echo(f"{desc}: {done} of {total} communities done", err=True)
-
-    return bar, update
 
 
 def partition(
@@ -83,7 +63,7 @@ def partition(
     bounds = {"min_households": min_households, "max_households": max_households}
     given = {k: v for k, v in bounds.items() if v is not None}
     rules = Rules(**given, target_households=target, max_area_km2=max_area_km2)
-    bar, update = _bar("partitioning")
+    bar, update = community_bar("partitioning")
     with bar:
         if communities or buildings or out:
             if not (communities and buildings and out):

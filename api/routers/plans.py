@@ -42,9 +42,11 @@ from gis.accounts import User
 from gis.accounts.scope import check_area
 from gis.audit import record
 from gis.errors import InvalidInput, PreconditionRequired, StaleVersion
-from gis.partition import Plan, Rules, merge_grids, move_buildings, split_grid
+from gis.partition import Rules, merge_grids, move_buildings, split_grid
+from gis.partition.cache import PlanCache
 from gis.partition.publish import diff_plans, publish_plan
 from gis.partition.store import (
+    Edit,
     apply_edit,
     list_plans,
     plan_grids,
@@ -228,25 +230,17 @@ def _edit(
     response: Response,
     plan_id: int,
     if_match: str | None,
-    make_edit: Callable[[], Callable[[Plan], Plan]],
+    make_edit: Callable[[], Edit],
 ) -> dict:
     """Preconditions first (428, 404, 412), then the edit's content (``make_edit``: 422),
     then the edit, under the plan's row lock and version check."""
-    if not if_match:
-        raise PreconditionRequired(
-            "send the plan's ETag in If-Match, so an edit never overwrites someone else's"
-        )
-    engine = request.app.state.engine
-    with engine.connect() as conn:
-        current = _scoped_plan(conn, plan_id, request.state.user)  # NotFound, then 403
-    version = _matching_version(if_match, current)
+    version = _precondition(request, plan_id, if_match)
     edit = make_edit()
-    try:
-        row, plan = apply_edit(engine, plan_id, version, edit)
-    except StaleVersion as exc:  # another edit came between the check and the lock
-        with engine.connect() as conn:
-            now = plan_row(conn, plan_id)
-        raise HTTPProblem(412, exc.title, str(exc), {"ETag": _etag(now)}) from None
+    row, plan = _unless_stale(
+        request, plan_id,
+        lambda: apply_edit(request.app.state.engine, plan_id, version, edit,
+                           cache=plan_cache(request)),
+    )  # fmt: skip
     response.headers["ETag"] = _etag(row)
     _audit(request, request.state.user, "edit", plan_id, {"version": row["version"]})
     report = plan.report
@@ -256,7 +250,37 @@ def _edit(
         "ok": report.ok,
         "broken_rules": sorted(report.broken_rules()),
         "report": report.to_dict(),
+        "locked": row["locked"],
     }
+
+
+def _precondition(request: Request, plan_id: int, if_match: str | None) -> int:
+    """The version a change may apply to: 428 without If-Match, 404, 403, 412 if stale."""
+    if not if_match:
+        raise PreconditionRequired(
+            "send the plan's ETag in If-Match, so an edit never overwrites someone else's"
+        )
+    with request.app.state.engine.connect() as conn:
+        current = _scoped_plan(conn, plan_id, request.state.user)  # NotFound, then 403
+    return _matching_version(if_match, current)
+
+
+def _unless_stale(request: Request, plan_id: int, change: Callable[[], Any]) -> Any:
+    """Run ``change``; a version that moved on meanwhile is a 412 with the current ETag."""
+    try:
+        return change()
+    except StaleVersion as exc:  # another edit came between the check and the lock
+        with request.app.state.engine.connect() as conn:
+            now = plan_row(conn, plan_id)
+        raise HTTPProblem(412, exc.title, str(exc), {"ETag": _etag(now)}) from None
+
+
+def plan_cache(request: Request) -> PlanCache:
+    """This process's plans in memory (made on first use; see gis/partition/cache.py)."""
+    state = request.app.state
+    if getattr(state, "plan_cache", None) is None:
+        state.plan_cache = PlanCache()
+    return state.plan_cache
 
 
 def _audit(request: Request, user: User, action: str, plan_id: int, detail: dict) -> None:
@@ -335,7 +359,7 @@ def post_move(plan_id: PlanId, body: MoveEdit, request: Request, response: Respo
               if_match: IfMatch = None) -> dict:  # fmt: skip
     """Move buildings to another grid of the same community."""
     return _edit(request, response, plan_id, if_match,
-                 lambda: lambda p: move_buildings(p, body.buildings, body.grid))  # fmt: skip
+                 lambda: lambda p, _: move_buildings(p, body.buildings, body.grid))  # fmt: skip
 
 
 @router.post(
@@ -348,10 +372,10 @@ def post_split(plan_id: PlanId, body: SplitEdit, request: Request, response: Res
                if_match: IfMatch = None) -> dict:  # fmt: skip
     """Split a grid along a drawn line, or into two balanced halves."""
 
-    def make_edit() -> Callable[[Plan], Plan]:
+    def make_edit() -> Edit:
         line = _line(body.line)
         crs = "EPSG:4326" if line is not None else None
-        return lambda p: split_grid(p, body.grid, line, crs=crs)
+        return lambda p, _: split_grid(p, body.grid, line, crs=crs)
 
     return _edit(request, response, plan_id, if_match, make_edit)
 
@@ -366,4 +390,4 @@ def post_merge(plan_id: PlanId, body: MergeEdit, request: Request, response: Res
                if_match: IfMatch = None) -> dict:  # fmt: skip
     """Merge two grids of the same community."""
     return _edit(request, response, plan_id, if_match,
-                 lambda: lambda p: merge_grids(p, body.grids[0], body.grids[1]))  # fmt: skip
+                 lambda: lambda p, _: merge_grids(p, body.grids[0], body.grids[1]))  # fmt: skip

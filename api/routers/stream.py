@@ -41,8 +41,9 @@ MAX_ID = 2**63 - 1
 EVENT_STREAM = "text/event-stream"
 STREAM_DOC = {
     200: {
-        "description": "`text/event-stream` when asked for (Accept): events `incident.created` "
-        "and `incident.changed`, each with `id:` and its payload as JSON in `data:`; "
+        "description": "`text/event-stream` when asked for (Accept): events `incident.created`, "
+        "`incident.changed` and `worker.position`, each with `id:` and its payload as JSON "
+        "in `data:`; "
         "`: ping` comments keep it open; `event: reset` ends it when the client falls too "
         "far behind (reconnect with Last-Event-ID). Otherwise one JSON page of events.",
         "content": {EVENT_STREAM: {"schema": {"type": "string"}}},

@@ -135,3 +135,12 @@ class Edited(PlanSummary):
     ok: bool
     broken_rules: list[int]
     report: Report
+    locked: list[str] = Field(description="Codes of the locked grids.")
+
+
+class Locked(PlanSummary):
+    """The plan after a grid was locked or unlocked (a new version, the same grids)."""
+
+    grid: str
+    is_locked: bool
+    locked: list[str] = Field(description="Codes of the locked grids.")

@@ -42,7 +42,8 @@ DESCRIPTIONS = {
     403: "Forbidden: the user's role may not do this (`detail` names the roles that may), "
     "or a browser change came without its X-CSRF-Token.",
     404: "Not found: what the path or a parameter names does not exist.",
-    409: "Conflict: the plan is not a draft (published and archived plans are history).",
+    409: "Conflict: the plan is not a draft (published and archived plans are history), "
+    "or the edit would change a locked grid (`detail` names it: unlock it first).",
     412: "Precondition failed: If-Match does not name this plan's current version; "
     "the ETag header carries the current one.",
     413: "Content too large: the body is over the limit (WANGGE_API_MAX_BODY_BYTES).",

@@ -18,6 +18,7 @@ const TEXT = {
     no_actions: "您当前无可执行的操作", new_incident: "新事件", more_rows: "另有 {n} 条未显示",
     none_open: "没有未结事件", no_permission: "您的角色不能查看事件",
     changed_meanwhile: "事件已被他人处理，请按当前状态操作",
+    assessment: "考核",
     status_: {
       reported: "已上报", accepted: "已受理", dispatched: "已派遣", in_progress: "处置中",
       resolved: "已处置", verified: "已核查", closed: "已结案", rejected: "不予受理",
@@ -48,6 +49,7 @@ const TEXT = {
     new_incident: "New incident", more_rows: "{n} more not shown", none_open: "No open incidents",
     no_permission: "Your role may not read incidents",
     changed_meanwhile: "Someone changed this incident meanwhile: act on its current status",
+    assessment: "Assessment",
     status_: {
       reported: "reported", accepted: "accepted", dispatched: "dispatched",
       in_progress: "in progress", resolved: "resolved", verified: "verified", closed: "closed",

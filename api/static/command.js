@@ -3,6 +3,7 @@
 // opened with its timeline and the transitions the user may make now. Data from /api/v1,
 // changes live from /api/v1/stream; the map, the language and the session are shared
 // with the other pages (map.js, language.js, session.js).
+import { assessmentPanel } from "/static/assessment-panel.js";
 import { categoryName, knowCategories, t, term } from "/static/command-text.js";
 import { chosen, fillFilters, matches, query, readAddress, writeAddress } from "/static/incident-filters.js";
 import { showList } from "/static/incident-list.js";
@@ -11,7 +12,9 @@ import { incidentPins, legendKeys, PIN_LAYERS, PIN_SOURCES } from "/static/incid
 import { followIncidents } from "/static/incident-stream.js";
 import { applyLanguage, locale, onLanguageSwitch } from "/static/language.js";
 import { districtMap } from "/static/map.js";
+import { patrolLayer } from "/static/patrol-layer.js";
 import { api, me, showUser } from "/static/session.js";
+import { workerLayer } from "/static/worker-layer.js";
 
 const PAGE_SIZE = 500;
 const MAX_PINS = 2000;  // beyond this a wall shows nothing more useful
@@ -25,9 +28,16 @@ let colourBy = localStorage.getItem("wangge-colour-by") === "urgency" ? "urgency
 let pending = null;  // stream events that arrived while the incidents were loading
 let stopFollowing = () => {};
 let statsTimer = null;
+let workers = null;  // the grid workers' layer, once the map has loaded
+let patrol = null;  // the grids nobody patrolled this week, once the map has loaded
 
 const map = districtMap("map", { sources: PIN_SOURCES, overlays: PIN_LAYERS });
+document.getElementById("map").map = map;  // for tests: the map's layers
 const pins = incidentPins(map, (code) => openIncident(code, false));
+const assessment = assessmentPanel($("assessment"), {
+  area: () => chosen().area,
+  onClose: () => $("assessment-toggle").setAttribute("aria-pressed", "false"),
+});
 const panel = incidentPanel($("incident"), {
   onChange: (incident) => { take(incident); draw(); refreshStats(); },
   onClose: () => { pins.select(null); draw(); },
@@ -171,6 +181,16 @@ function tick() {
 
 // -- the page -----------------------------------------------------------------------------
 
+// The assessment's toggle (考核), for those who may read it: the panel covers the map.
+function showAssessment(user) {
+  const toggle = $("assessment-toggle");
+  toggle.hidden = !user.permissions.includes("assessment:read");
+  toggle.addEventListener("click", () => {
+    assessment.toggle()?.catch(notice);
+    toggle.setAttribute("aria-pressed", String(assessment.open));
+  });
+}
+
 function notice(error) {
   $("notice").textContent = error.message ?? String(error);
   $("notice").hidden = false;
@@ -195,7 +215,8 @@ async function start() {
   const filter = chosen();
   writeAddress(filter);
   follow(filter);
-  await Promise.all([loadIncidents(filter), loadStats(filter)]);
+  await Promise.all([loadIncidents(filter), loadStats(filter), workers?.start(filter.area),
+    patrol?.start(filter.area)]);
 }
 
 function showLanguage() {
@@ -223,6 +244,9 @@ async function begin() {
     fillFilters(roots, categories);
     draw();
     panel.refresh(panel.code).catch(notice);
+    assessment.language();
+    workers?.language();
+    patrol?.language();
   });
   $("filters").addEventListener("submit", (e) => e.preventDefault());
   $("filters").addEventListener("change", (e) => {
@@ -230,6 +254,7 @@ async function begin() {
     panel.close();
     start().catch(notice);
     if (e.target.name === "area") fitArea(chosen(), roots).catch(notice);
+    if (e.target.name === "area") assessment.refresh()?.catch(notice);
   });
   document.querySelectorAll("#legend [data-colour]").forEach((b) => b.addEventListener("click", () => {
     colourBy = b.dataset.colour;
@@ -239,6 +264,9 @@ async function begin() {
     draw();
   }));
   pins.colourBy(colourBy);
+  workers = workerLayer(map, $("worker-line"));  // grid workers, live (worker-layer.js)
+  patrol = patrolLayer(map, $("patrol-line"));  // grids unvisited this week (patrol-layer.js)
+  showAssessment(user);
   await fitArea(chosen(), roots);
   await start();
   setInterval(tick, 1000);

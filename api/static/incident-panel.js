@@ -2,9 +2,11 @@
 // each transition the signed-in user may make now. The buttons come from the answer's
 // `allowed`: what may follow what is the server's to say (gis.incidents.workflow), and a
 // change someone made meanwhile (409) shows the incident as it is now.
+import { cameraSection, stopStreams } from "/static/camera-player.js";
 import { COLOURS } from "/static/incident-pins.js";
 import { api } from "/static/session.js";
 import { categoryName, t, term, when } from "/static/command-text.js";
+import { workerSection } from "/static/worker-dispatch.js";
 
 const el = (tag, className, text) => Object.assign(document.createElement(tag),
   { className, textContent: text ?? "" });
@@ -81,7 +83,10 @@ export function incidentPanel(box, { onChange, onClose }) {
     badges.append(status, el("span", `urgency ${incident.urgency}`, term("urgency", incident.urgency)));
     if (incident.overdue) badges.append(el("span", "badge", t("overdue")));
     body.replaceChildren(title, badges, el("p", "description", incident.description), facts(incident),
-      actions(incident, message), el("h3", "", t("timeline")), timeline(incident.timeline));
+      cameraSection(incident.code),
+      workerSection(incident, { onDispatched: (updated) => { show(updated); onChange(updated); } }),
+      actions(incident, message), el("h3", "", t("timeline")),
+      timeline(incident.timeline));
     for (const [name, value] of typed) {
       const field = body.querySelector(`[name=${name}]`);
       if (field) field.value = value;
@@ -129,6 +134,7 @@ export function incidentPanel(box, { onChange, onClose }) {
 
   function close() {
     shown = null;
+    stopStreams();
     box.hidden = true;
     onClose();
   }

@@ -6,13 +6,17 @@
 //   move  — the buildings moved back, one move per grid they came from;
 //   split — the two halves merged again (the first grid's code is kept, as before);
 //   merge — the merged grid split in halves, then every building moved back to its side,
-//           so the retired grid comes back with the next free code.
+//           so the retired grid comes back with the next free code;
+//   lock  — the lock toggled back;
+//   rebalance — every building of the community sent back to the grid it was in
+//           (/edits/reassign): each building's grid is restored, cells without
+//           buildings join a neighbouring grid.
 // Redo sends the undone edit again. An undo is itself an edit: a new version.
 import { me } from "/static/session.js";
 
 export const etag = (plan) => `"plan-${plan.id}-v${plan.version}"`;
 
-// POST an edit ({kind: move|split|merge, body}) to the plan at `version`; the answer is
+// POST an edit ({kind: move|split|merge|lock|rebalance|reassign, body}) to the plan at `version`; the answer is
 // the plan after it (grids_now, broken_rules, report, version).
 export async function send(plan, { kind, body }) {
   const { csrf_token: token } = await me();
@@ -55,6 +59,12 @@ export function inverse({ edit, before }) {
     return [...back].map(([grid, buildings]) => ({ kind: "move", body: { buildings, grid } }));
   }
   if (edit.kind === "split") return [{ kind: "merge", body: { grids: [edit.body.grid, edit.made] } }];
+  if (edit.kind === "lock") return [{ kind: "lock", body: { ...edit.body, locked: !edit.body.locked } }];
+  if (edit.kind === "rebalance") {
+    const { community } = edit.body;
+    const buildings = Object.fromEntries([...before].filter(([, g]) => g.startsWith(community)));
+    return [{ kind: "reassign", body: { community, buildings } }];
+  }
   // merge [a, b]: halve a, then each building back to a or to the new grid standing for b
   const [a, b] = edit.body.grids;
   return [

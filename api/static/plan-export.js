@@ -1,5 +1,6 @@
 // Export of the open plan, as the page has it: its grids as GeoJSON and each building's
-// grid as CSV (building,grid,households), files the browser saves.
+// grid as CSV (building_code,grid_code,households), files the browser saves; both import
+// again (POST /api/v1/plans/import) as the same plan.
 function save(name, type, text) {
   const a = document.createElement("a");
   a.href = URL.createObjectURL(new Blob([text], { type }));
@@ -14,5 +15,5 @@ export function exportGrids(plan) {
 
 export function exportAssignment(plan, buildings) {
   const rows = buildings.features.map((f) => `${f.properties.code},${f.properties.grid},${f.properties.households}`);
-  save(`plan-${plan.id}-v${plan.version}-buildings.csv`, "text/csv", ["building,grid,households", ...rows].join("\n") + "\n");
+  save(`plan-${plan.id}-v${plan.version}-buildings.csv`, "text/csv", ["building_code,grid_code,households", ...rows].join("\n") + "\n");
 }

@@ -1,6 +1,6 @@
 // The plan on the map: its grids (GeoJSON, coloured below / within / above the household
-// bounds, broken ones outlined red), a label with code and households on each, and its
-// buildings (selected ones blue, those a comparison moves purple).
+// bounds, broken ones outlined red), a label with code and households on each (a lock
+// before the code of a locked grid), and its buildings (selected ones blue, those a comparison moves purple).
 import { boxAround } from "/static/map.js";
 
 const EMPTY = { type: "FeatureCollection", features: [] };
@@ -47,7 +47,8 @@ export function drawGrids(map, grids, bounds, brokenGrids, labels) {
     el.className = "grid-label";
     el.dataset.state = f.properties.state;
     el.dataset.code = f.properties.code;
-    el.innerHTML = `${f.properties.code.slice(-3)}<br>${f.properties.households}`;
+    el.dataset.locked = Boolean(f.properties.locked);
+    el.innerHTML = `${f.properties.locked ? "\u{1F512}" : ""}${f.properties.code.slice(-3)}<br>${f.properties.households}`;
     labels.push(new maplibregl.Marker({ element: el }).setLngLat(centre(f.geometry)).addTo(map));
   }
 }

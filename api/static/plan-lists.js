@@ -1,18 +1,23 @@
 // The lists beside the map: the plan's grids (code, households, buildings; where each
-// stands against the bounds, broken ones marked) and the rules broken; clicking an
-// entry chooses its grid.
+// stands against the bounds, broken ones marked; a lock toggle on each) and the rules
+// broken; clicking an entry chooses its grid.
 import t from "/static/planner-text.js";
 import { standing } from "/static/plan-layers.js";
 
-export function listGrids(grids, bounds, broken, chosen, choose) {
+export function listGrids(grids, bounds, broken, chosen, choose, lock) {
   const items = grids.features.map((f) => {
-    const { code, households, buildings } = f.properties;
+    const { code, households, buildings, locked } = f.properties;
     const li = document.createElement("li");
     li.dataset.code = code;
     li.dataset.state = standing(households, bounds);
     li.classList.toggle("broken", broken.has(code));
     li.classList.toggle("chosen", chosen.includes(code));
-    li.innerHTML = `<span class="code"></span><span class="n"></span>`;
+    li.innerHTML = `<button type="button" class="lock"></button><span class="code"></span><span class="n"></span>`;
+    const toggle = li.querySelector(".lock");
+    toggle.textContent = locked ? "\u{1F512}" : "\u{1F513}";
+    toggle.title = t(locked ? "locked" : "unlocked");
+    toggle.setAttribute("aria-pressed", Boolean(locked));
+    toggle.addEventListener("click", (e) => { e.stopPropagation(); lock(code); });
     li.querySelector(".code").textContent = code;
     li.querySelector(".n").textContent = `${households} ${t("hh")} · ${buildings}`;
     li.addEventListener("click", () => choose(code));

@@ -19,6 +19,8 @@ const TEXT = {
     published_ok: "已发布", read_only: "已发布的方案不能修改：请生成或打开草案",
     rule_1: "覆盖", rule_2: "楼栋", rule_3: "户数范围", rule_4: "连通", rule_5: "障碍",
     hh: "户", export_grids: "导出网格 GeoJSON", export_csv: "导出楼栋 CSV",
+    lock: "锁定/解锁网格", rebalance: "重新平衡社区", locked: "已锁定", unlocked: "未锁定",
+    import: "导入方案", imported: "已导入为草案 #{id}", import_failed: "导入失败：",
   },
   en: {
     area: "Area", search: "Search areas…", plan: "Plan", min: "Min households", max: "Max households",
@@ -40,6 +42,9 @@ const TEXT = {
     rule_1: "tiling", rule_2: "buildings", rule_3: "bounds", rule_4: "connected",
     rule_5: "barriers", hh: "hh", export_grids: "Export grids (GeoJSON)",
     export_csv: "Export buildings (CSV)",
+    lock: "Lock / unlock grid", rebalance: "Rebalance community", locked: "locked",
+    unlocked: "unlocked", import: "Import plan", imported: "Imported as draft #{id}",
+    import_failed: "Import failed: ",
   },
 };
 

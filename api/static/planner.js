@@ -1,10 +1,11 @@
-// The planner page: choose an area and a plan (or generate a draft), see its grids with
-// their households against the bounds and the rules they break, edit it by hand (paint
-// buildings into a neighbouring grid, split, merge, undo, redo) with If-Match, compare it
-// with another plan and publish it. See docs/pages.md, "The planner page".
+// The planner page: choose an area and a plan (or generate a draft, or import one), see
+// its grids with their households against the bounds and the rules they break, edit it by
+// hand (paint buildings into a neighbouring grid, split, merge, lock a grid, rebalance a
+// community around the locked ones, undo, redo) with If-Match, compare it with another
+// plan and publish it. See docs/pages.md, "The planner page".
 import { applyLanguage, onLanguageSwitch } from "/static/language.js";
 import { districtMap, clickable } from "/static/map.js";
-import { api, showUser } from "/static/session.js";
+import { api, me, showUser } from "/static/session.js";
 import t, { fill } from "/static/planner-text.js";
 import * as layers from "/static/plan-layers.js";
 import { History, inverse, send } from "/static/plan-edits.js";
@@ -93,7 +94,7 @@ function show(plan, report, buildings) {
   state.selected.forEach((c) => { if (!state.assign.has(c)) state.selected.delete(c); });
   layers.select(map, state.selected, true);
   state.chosen.forEach((c) => layers.choose(map, c, true));
-  listGrids(state.grids, bounds(), broken, state.chosen, (code) => chooseGrid(code, true));
+  listGrids(state.grids, bounds(), broken, state.chosen, (code) => chooseGrid(code, true), lockGrid);
   listIssues(state.report.issues, (code) => chooseGrid(code, true));
   document.getElementById("version").textContent = `v${plan.version} · ${t(plan.status)}`;
   document.body.dataset.plan = plan.id;
@@ -219,6 +220,61 @@ function splitBy(line) {
   return doEdit({ kind: "split", body: { grid, line } });
 }
 
+// Lock or unlock a grid (its toggle in the list, or the chosen grid): an edit like any other.
+function lockGrid(code = state.chosen.at(-1)) {
+  const feature = state.grids?.features.find((f) => f.properties.code === code);
+  if (!feature) return say(t("pick_grid_first"), true);
+  return doEdit({ kind: "lock", body: { grid: code, locked: !feature.properties.locked } });
+}
+
+// Rebalance the community of the chosen grid (or the plan's only community).
+function rebalance() {
+  const features = state.grids?.features ?? [];
+  const chosen = features.find((f) => f.properties.code === state.chosen.at(-1));
+  const communities = new Set(features.map((f) => f.properties.community_code));
+  const community = chosen?.properties.community_code ?? (communities.size === 1 ? [...communities][0] : null);
+  if (!community) return say(t("pick_grid_first"), true);
+  return doEdit({ kind: "rebalance", body: { community } });
+}
+
+// A plan file (grids as GeoJSON or GeoPackage, or a building → grid CSV) made a draft of
+// the chosen area, with the bounds in the toolbar: a refused file's problem is shown at
+// once; otherwise a job builds the draft, followed like a generation, and it opens.
+async function importFile(input) {
+  const file = input.files[0];
+  if (!file) return;
+  const body = new FormData();
+  body.append("file", file);
+  body.append("area", form.area.value);
+  body.append("name", file.name.slice(0, 200));
+  body.append("min_households", form.min.value);
+  body.append("max_households", form.max.value);
+  const { csrf_token: token } = await me();
+  const response = await fetch("/api/v1/plans/import", { method: "POST", body,
+    headers: { Accept: "application/json", ...(token ? { "X-CSRF-Token": token } : {}) } });
+  const answer = await response.json();
+  input.value = "";
+  if (!response.ok) return say(t("import_failed") + (answer.detail ?? response.statusText), true);
+  const job = await follow(answer);
+  if (job.status !== "done") return say(t("import_failed") + (job.error?.detail ?? job.status), true);
+  await loadPlans(String(job.result.plan_id));
+  say(fill("imported", { id: job.result.plan_id }));
+}
+
+// Poll a job until it ends, its progress on the bar.
+async function follow(job) {
+  const bar = document.getElementById("job");
+  bar.hidden = false;
+  say(t("job_running"));
+  while (job.status === "queued" || job.status === "running") {
+    bar.max = job.progress.total ?? 1; bar.value = job.progress.done;
+    await new Promise((r) => setTimeout(r, 500));
+    job = await api(`/api/v1/jobs/${job.id}`);
+  }
+  bar.hidden = true;
+  return job;
+}
+
 async function undo() {
   const entry = state.history.done.pop();
   if (!entry) return;
@@ -240,18 +296,9 @@ async function redo() {
 // -- generating a draft --------------------------------------------------------------------
 
 async function generate() {
-  const bar = document.getElementById("job");
   const body = { area: form.area.value, name: `draft ${new Date().toISOString().slice(0, 16)}`,
     min_households: Number(form.min.value), max_households: Number(form.max.value) };
-  let job = await api("/api/v1/plans", { method: "POST", body });
-  bar.hidden = false;
-  say(t("job_running"));
-  while (job.status === "queued" || job.status === "running") {
-    bar.max = job.progress.total ?? 1; bar.value = job.progress.done;
-    await new Promise((r) => setTimeout(r, 500));
-    job = await api(`/api/v1/jobs/${job.id}`);
-  }
-  bar.hidden = true;
+  const job = await follow(await api("/api/v1/plans", { method: "POST", body }));
   if (job.status !== "done") return say(t("job_failed") + (job.error?.detail ?? job.status), true);
   say(t("job_done"));
   await loadPlans(String(job.result.plan_id));
@@ -285,6 +332,9 @@ function wire() {
     if (state.chosen.length < 2) return say(fill("merge_pick", { a: state.chosen[0] ?? "–" }), true);
     return doEdit({ kind: "merge", body: { grids: [state.chosen[0], state.chosen[1]] } });
   });
+  document.getElementById("lock").addEventListener("click", () => lockGrid());
+  document.getElementById("rebalance").addEventListener("click", rebalance);
+  document.getElementById("import-file").addEventListener("change", (e) => importFile(e.target));
   document.getElementById("undo").addEventListener("click", undo);
   document.getElementById("export-grids").addEventListener("click", () => state.plan && exportGrids(state.plan));
   document.getElementById("export-csv").addEventListener("click", () => state.plan && exportAssignment(state.plan, state.buildings));

@@ -16,6 +16,7 @@ from typing import Any
 from geoalchemy2 import Geometry
 from sqlalchemy import (
     BigInteger,
+    Boolean,
     CheckConstraint,
     Computed,
     DateTime,
@@ -36,7 +37,14 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 # Their tables belong to Base.metadata too: the service's own, the accounts, and the
 # incidents' catalogue and intake records.
-from gis.db import accounts_tables, bookkeeping, incident_tables  # noqa: F401
+import gis.db.assessment_tables  # noqa: F401  (call-backs, patrol days)
+from gis.db import (  # noqa: F401
+    accounts_tables,
+    bookkeeping,
+    camera_tables,
+    incident_tables,
+    worker_tables,
+)
 from gis.db import columns as col
 from gis.db.base import Base
 from gis.db.columns import LTree, PointTileColumns
@@ -121,6 +129,7 @@ class Grid(Base):
     geom: Mapped[Any] = mapped_column(col.geom_column("MULTIPOLYGON"))
     households: Mapped[int] = mapped_column(Integer, server_default="0")
     area_m2: Mapped[float | None] = mapped_column(Float)
+    locked: Mapped[bool] = mapped_column(Boolean, server_default=text("false"))  # 0021
 
 
 class Building(Base):
@@ -241,6 +250,7 @@ class Camera(PointTileColumns, Base):
     level: Mapped[str] = mapped_column(col.enum_type("camera_level", CAMERA_LEVELS))
     community_id: Mapped[int | None] = mapped_column(ForeignKey("area.id", ondelete="SET NULL"))
     geom: Mapped[Any] = mapped_column(col.geom_column("POINT"))
+    last_heartbeat_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
 
 
 class Incident(PointTileColumns, Base):
@@ -334,6 +344,11 @@ class Worker(Base):
     grid_id: Mapped[int | None] = mapped_column(ForeignKey("grid.id", ondelete="SET NULL"))
     last_geom: Mapped[Any | None] = mapped_column(col.geom_column("POINT"))
     last_seen_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # The account the worker signs in with (migration 0020): a grid worker posts
+    # positions for this worker only.
+    account_id: Mapped[int | None] = mapped_column(
+        ForeignKey("user_account.id", ondelete="SET NULL"), unique=True
+    )
 
 
 class AuditLog(Base):

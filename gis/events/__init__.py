@@ -22,7 +22,9 @@ from sqlalchemy import Connection
 from gis.db.statements import query
 
 CHANNEL = "wangge_events"
-KINDS = ("incident.created", "incident.changed")
+# worker.position: a worker's new positions (gis.workers), seen by whoever reads the
+# incidents of the worker's grid (every role with incidents:read has workers:read).
+KINDS = ("incident.created", "incident.changed", "worker.position")
 
 
 @dataclass(frozen=True)

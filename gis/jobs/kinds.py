@@ -16,7 +16,8 @@ from sqlalchemy import Connection, Engine
 
 from gis.db.statements import query
 from gis.errors import InvalidInput
-from gis.jobs import analysis
+from gis.jobs import analysis, siting
+from gis.partition import import_job
 from gis.partition.model import Rules
 from gis.partition.store import RULE_FIELDS, create_plan, plan_row, validate_stored
 from gis.places.areas import area_by_code
@@ -81,7 +82,9 @@ KINDS: dict[str, JobKind] = {
     for k in (
         JobKind("plan", _check_plan, _run_plan, timeout_s=900),
         JobKind("plan_report", _check_report, _run_report, timeout_s=300),
+        JobKind("plan_import", import_job.check_job, import_job.run_job, timeout_s=900),
         JobKind("hotspots", analysis.check, analysis.run_analysis, timeout_s=600),
+        JobKind("camera_siting", siting.check, siting.run_siting, timeout_s=600),
     )
 }
 

@@ -5,7 +5,9 @@ started by ``wangge serve``) runs it with ``gis.jobs.runner``. The queue's table
 live in the schema ``procrastinate`` (migration 0009). Housekeeping runs every minute
 in a worker: jobs whose worker died are queued again, finished jobs older
 than ``WANGGE_JOBS_KEEP_HOURS`` are pruned, and so are the live stream's events older
-than ``WANGGE_STREAM_KEEP_DAYS``.
+than ``WANGGE_STREAM_KEEP_DAYS``; cameras silent for ``WANGGE_CAMERAS_OFFLINE_AFTER_S``
+are marked offline (gis.cameras.health); the views and coverage that camera and building
+changes made stale are computed again, a bounded bite a minute (gis.cameras.refresh).
 """
 
 from __future__ import annotations
@@ -19,11 +21,13 @@ import procrastinate
 from psycopg.conninfo import make_conninfo
 from sqlalchemy import Engine, make_url, text
 
+from gis.cameras.health import mark_silent_offline
+from gis.cameras.refresh import refresh as refresh_views
 from gis.events import prune as prune_events
 from gis.hotspots.warmup import warm_up
 from gis.jobs.runner import TRANSIENT, execute
 from gis.jobs.store import fail_orphans, prune_jobs, requeue_job
-from gis.settings import JobSettings, StreamSettings
+from gis.settings import CameraSettings, JobSettings, StreamSettings
 
 log = logging.getLogger("wangge.jobs")
 QUEUE = "wangge"
@@ -32,6 +36,9 @@ HEARTBEAT_S = 10
 # A numba kernel holds the GIL, so a busy worker's heartbeat can pause for as long as a
 # kernel runs: only a long silence means the worker is gone and its job may run again.
 STALLED_AFTER_S = 300
+# Housekeeping's share of gis.cameras.refresh per minute (a few seconds of work).
+REFRESH_CAMERAS = 4000
+REFRESH_COMMUNITIES = 48
 # A run that loses its database, or whose worker is stopped under it, is tried again:
 # a restart of PostgreSQL or of the service loses no job.
 RETRY = procrastinate.RetryStrategy(
@@ -59,6 +66,7 @@ def make_queue(
     """The procrastinate app with wangge's tasks; open it before use."""
     settings = settings or JobSettings()
     keep_events_s = (stream_settings or StreamSettings()).keep_days * 86400
+    camera_settings = CameraSettings()
     connector = procrastinate.PsycopgConnector(conninfo=conninfo(database_url))
     app = procrastinate.App(connector=connector)
 
@@ -83,8 +91,19 @@ def make_queue(
             orphans = fail_orphans(conn)
             pruned = prune_jobs(conn, settings.keep_hours * 3600)
             events = prune_events(conn, keep_events_s)
+            silent = mark_silent_offline(conn, camera_settings.offline_after_s)
+        # What changed cameras and buildings now see: a bounded bite a minute.
+        fresh = await asyncio.to_thread(
+            refresh_views, context.additional_context["engine"],
+            max_cameras=REFRESH_CAMERAS, max_communities=REFRESH_COMMUNITIES,
+        )  # fmt: skip
+        if fresh.cameras or fresh.communities:
+            log.info("housekeeping: views of %d cameras, coverage of %d communities",
+                     fresh.cameras, fresh.communities)  # fmt: skip
         if orphans:
             log.warning("housekeeping: %d jobs the queue had lost were marked failed", orphans)
+        if silent:
+            log.warning("housekeeping: %d silent cameras marked offline", len(silent))
         log.info("housekeeping: %d finished jobs and %d stream events pruned", pruned, events)
 
     return app

@@ -1,4 +1,4 @@
-"""Load areas, buildings, households, persons, cameras and incidents into PostGIS.
+"""Load areas, roads, buildings, households, persons, cameras and incidents into PostGIS.
 
 ``load_file`` reads any supported file; ``load_frame`` takes a frame already in
 memory (the sample-city builder uses it). Both validate every row, report each

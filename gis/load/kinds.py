@@ -20,7 +20,7 @@ from gis.db.models import (
 )
 
 FieldType = Literal["str", "int", "float", "datetime", "tags"]
-GeometryKind = Literal["multipolygon", "polygon", "point"]
+GeometryKind = Literal["multipolygon", "polygon", "point", "line"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +60,17 @@ KINDS: dict[str, Kind] = {
             ),
             geometry="multipolygon",
             sql="areas",
+        ),
+        Kind(
+            "roads",
+            (
+                Field("code", required=True, pattern=r".{1,32}"),
+                Field("name"),
+                # arterial, secondary, local (the sample's) or a file's own class name
+                Field("kind", pattern=r"[A-Za-z0-9_ -]{1,16}"),
+            ),
+            geometry="line",
+            sql="roads",
         ),
         Kind(
             "buildings",
@@ -132,4 +143,6 @@ KINDS: dict[str, Kind] = {
 }
 
 # Parents before children: the order `load` and the demo use.
-LOAD_ORDER = ("areas", "buildings", "households", "persons", "cameras", "incidents")
+LOAD_ORDER = (
+    "areas", "roads", "buildings", "households", "persons", "cameras", "incidents",
+)  # fmt: skip

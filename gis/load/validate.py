@@ -22,6 +22,7 @@ GEOMETRY_TYPES = {
     "multipolygon": ("Polygon", "MultiPolygon"),
     "polygon": ("Polygon", "MultiPolygon"),  # a one-part MultiPolygon becomes its Polygon
     "point": ("Point",),
+    "line": ("LineString", "MultiLineString"),  # stored as MultiLineString
 }
 
 

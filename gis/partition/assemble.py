@@ -80,6 +80,7 @@ class Layout:
     comm: NDArray[np.int64]
     geom: NDArray[np.object_]
     alive: NDArray[np.bool_] | None = None
+    wgs: NDArray[np.object_] | None = None  # the grids as stored, kept until redrawn
 
 
 def build_plan(
@@ -98,7 +99,9 @@ def build_plan(
     """Check the grids and wrap a plan.
 
     Checks the communities in ``scope`` (default all), or with ``previous``, only
-    the ``changed`` ones, reusing the previous checks of the others.
+    the ``changed`` ones, reusing the previous checks of the others. Only grids
+    whose geometry is a new object are reprojected: a grid an edit left alone keeps
+    its EPSG:4326 geometry object for object (so a locked grid is stored unchanged).
     """
     unit_grid = layout.unit_grid
     grid_code, grid_comm, grid_geom = layout.code, layout.comm, layout.geom
@@ -115,6 +118,9 @@ def build_plan(
     redo = np.flatnonzero(np.isin(live_comm, comms))
     if previous is None:
         table, issues, barrier = checked.table, checked.issues, checked.barrier
+        if layout.wgs is not None:
+            wgs[:] = layout.wgs
+            redo = redo[[wgs[g] is None for g in redo]]
     else:
         old = previous.grid_table
         table = pd.concat([old[~old["community"].isin(comms)], checked.table])
@@ -123,6 +129,7 @@ def build_plan(
         barrier.update(checked.barrier)
         m = len(previous.grid_wgs)
         wgs[:m] = previous.grid_wgs
+        redo = redo[[g >= m or grid_geom[g] is not previous.grid_geom[g] for g in redo]]
     wgs[redo] = _to_wgs84(grid_geom[redo], inputs, grid_comm[redo])
     table = table.sort_values(["community", "code"], kind="stable")
     state = PlanState(

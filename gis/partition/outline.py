@@ -3,11 +3,15 @@
 A single point per building gives Voronoi cells that cut through real, touching
 footprints (55–74 % of a city centre's buildings), and merging what they cut
 chains through whole blocks. Here each footprint is shrunk inward a little and
-its outline sampled; one Voronoi diagram of all samples per community, its cells
-dissolved per building, gives one cell per building that holds the footprint,
-and a shared wall becomes a cell boundary (momepy's ``morphological_tessellation``
-is the same idea; this build is vectorised and samples densely only where
-footprints are near one another).
+its outline sampled; the Voronoi diagram of all samples, dissolved per building,
+gives one cell per building that holds the footprint, and a shared wall becomes a
+cell boundary (momepy's ``morphological_tessellation`` is the same idea).
+
+It is built for speed: outlines are sampled only as densely as the nearest other
+footprint needs (``_spacing``), the two sides of a shared wall at matched
+positions so that the ridges between them are the wall itself, and the cells are
+read off the triangulation per building (:func:`gis.partition.voronoi.owner_cells`)
+instead of being built per sample and dissolved.
 """
 
 from __future__ import annotations
@@ -16,13 +20,18 @@ import numpy as np
 import shapely
 from numpy.typing import NDArray
 
-from gis.partition.voronoi import Cells, voronoi_cells
+from gis.partition.owner_cells import owner_cells
+from gis.partition.voronoi import Cells
 
 SHRINK_M = 0.4  # inward offset: the gap between touching walls the cell boundary runs in
-STEP_M = 1.0  # outline spacing where another footprint is near (keeps ridges in the gap)
-NEAR_M = 6.0  # beyond this from any other footprint, a sparse outline suffices
-_GRID_M = 1e-3  # precision of the cells' vertices
-SPARSE_EVERY = 8  # keep one sample in this many where no footprint is near
+STEP_M = 0.5  # finest outline spacing (momepy's), where footprints almost touch
+STEP_TOUCH_M = 8.0  # spacing on walls that touch another: both sides are matched
+STEP_FAR_M = 8.0  # spacing where nothing is near
+NEAR_M = 6.0  # walls farther than this from any other get STEP_FAR_M
+TOUCH_M = 0.05  # footprints closer than this touch
+_PARALLEL_SIN = 0.3  # touching walls within this angle are matched by projection
+_SAFETY = 0.7  # share of the largest spacing that keeps a wall in its cell
+_CHUNK = 200_000  # segments per neighbour query (bounds memory at a million buildings)
 
 
 def footprint_cells(
@@ -31,7 +40,7 @@ def footprint_cells(
     community: NDArray[np.int64],
     footprints: NDArray[np.object_],
 ) -> Cells:
-    """One cell per building (``community`` sorted), dissolved from its outline samples' cells.
+    """One cell per building (``community`` sorted), from its outline samples' Voronoi cells.
 
     ``site_cell[b]`` is building b's cell; a footprint too small to keep a sample of its
     own (all its samples fell on another's) gets the cell holding its anchor.
@@ -39,28 +48,15 @@ def footprint_cells(
     xy, owner = _samples(anchors, footprints)
     order = np.lexsort((owner, community[owner]))
     xy, owner = xy[order], owner[order]
-    sites = voronoi_cells(polygons, xy, community[owner])
-    n_sites, n_build = len(sites.geometry), len(anchors)
-    site_b = np.full(n_sites, -1, dtype=np.int64)
-    site_b[sites.site_cell[::-1]] = owner[::-1]  # a snapped site belongs to its first building
-    # A community without buildings keeps its one site-less cell (the whole polygon).
-    group = np.where(site_b >= 0, site_b, n_build + np.arange(n_sites))
-    kept, site_c = np.unique(group, return_inverse=True)
-    site_c = site_c.ravel()
-    # Dense samples give Voronoi vertices micrometres apart; snapped to a millimetre grid
-    # (identically on both sides of a shared edge), grids survive a round trip to degrees.
-    geometry = shapely.set_precision(_dissolve(sites.geometry, site_c, len(kept)), _GRID_M)
-    whole = np.zeros(len(kept), dtype=bool)
-    whole[site_c[sites.whole]] = True
-    first = np.full(len(kept), -1, dtype=np.int64)
-    first[site_c[::-1]] = np.arange(n_sites)[::-1]
-    ra, rb, ridge = _building_ridges(sites, site_c)
+    cells = owner_cells(polygons, xy, community[owner], owner)
+    n_build = len(anchors)
+    geometry = cells.geometry  # vertices on a millimetre grid: grids survive degrees
+    real = cells.owner >= 0
     building_cell = np.full(n_build, -1, dtype=np.int64)
-    real = kept < n_build
-    building_cell[kept[real]] = np.flatnonzero(real)
-    cell_comm = sites.community[first]
-    anchor = np.full((len(kept), 2), np.nan)
-    anchor[real] = anchors[kept[real]]
+    building_cell[cells.owner[real]] = np.flatnonzero(real)
+    cell_comm = cells.community
+    anchor = np.full((len(geometry), 2), np.nan)
+    anchor[real] = anchors[cells.owner[real]]
     _place_orphans(building_cell, geometry, anchors, community, cell_comm)
     # Cells in (community, x, y) order of their anchors, as point Voronoi cells came:
     # the solver's starting partition depends on the order of the units.
@@ -68,16 +64,16 @@ def footprint_cells(
     perm = np.lexsort((key[:, 1], key[:, 0], cell_comm))
     rank = np.empty_like(perm)
     rank[perm] = np.arange(len(perm))
-    lo, hi = rank[ra], rank[rb]
+    lo, hi = rank[cells.ridge_a], rank[cells.ridge_b]
     building_cell = np.where(building_cell >= 0, rank[np.maximum(building_cell, 0)], -1)
     return Cells(
         geometry[perm],
         cell_comm[perm],
         anchor[perm],
-        whole[perm],
+        cells.whole[perm],
         np.minimum(lo, hi),
         np.maximum(lo, hi),
-        ridge,
+        cells.ridge,
         building_cell,
     )
 
@@ -85,69 +81,149 @@ def footprint_cells(
 def _samples(
     anchors: NDArray[np.float64], footprints: NDArray[np.object_]
 ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
-    """Outline points of every footprint, shrunk inward, plus each building's anchor."""
+    """Points on every footprint's shrunk outline, dense only where another is near.
+
+    A footprint lies in its own cell when each of its points is nearer to one of its
+    own samples than to any other building's. Across a gap the samples may be as far
+    apart as the gap allows (``_spacing``); across a shared wall no spacing is enough
+    unless the two sides are sampled at matched positions, which makes the ridges
+    between them the wall itself: a wall's samples are its corners, points on a
+    lattice common to all walls of that direction, and the projections of the samples
+    of the walls touching it. A building left without samples keeps its anchor.
+    """
     n = len(anchors)
     poly = shapely.get_type_id(footprints) >= 3
     shrunk = np.full(n, None, dtype=object)
     shrunk[poly] = shapely.buffer(footprints[poly], -SHRINK_M, quad_segs=1, join_style="mitre")
     ok = poly & ~shapely.is_empty(shrunk)
     ok[ok] = shapely.area(shrunk[ok]) > 0
-    lines = shapely.segmentize(shapely.boundary(shrunk[ok]), STEP_M)
-    xy, idx = shapely.get_coordinates(lines, return_index=True)
-    owner = np.flatnonzero(ok)[idx]
-    keep = _near_or_sparse(xy, owner, footprints)
-    xy, owner = xy[keep], owner[keep]
-    return np.vstack([xy, anchors]), np.concatenate([owner, np.arange(n)])
+    rings, ring_b = shapely.get_rings(shrunk[ok], return_index=True)
+    xy, ring = shapely.get_coordinates(rings, return_index=True)
+    ring_owner = np.flatnonzero(ok)[ring_b]
+    seg = np.flatnonzero(ring[1:] == ring[:-1])
+    p0, p1, seg_owner = xy[seg], xy[seg + 1], ring_owner[ring[seg]]
+    real = np.any(p0 != p1, axis=1)
+    p0, p1, seg_owner = p0[real], p1[real], seg_owner[real]
+    if len(xy) == 0:  # points, or footprints too small to shrink
+        return anchors, np.arange(n)
+    corners = np.r_[ring[1:] == ring[:-1], False]  # all but each ring's closing point
+    origin = xy.min(axis=0)  # differences of nearby walls stay exact
+    p0, p1 = p0 - origin, p1 - origin
+    gap, touch_a, touch_b = _gaps(p0, p1, seg_owner)
+    lat, lat_seg = _lattice(p0, p1, _spacing(gap))
+    # A touching wall also gets the corners and lattice points of the walls it touches.
+    src = np.r_[p0, p1, lat]
+    src_seg = np.r_[np.arange(len(p0)), np.arange(len(p0)), lat_seg]
+    proj, proj_seg = _projected(p0, p1, src, src_seg, touch_a, touch_b)
+    pts = np.vstack([xy[corners], lat + origin, proj + origin])
+    own = np.r_[ring_owner[ring[corners]], seg_owner[lat_seg], seg_owner[proj_seg]]
+    lone = np.setdiff1d(np.arange(n), own)
+    return np.vstack([pts, anchors[lone]]), np.r_[own, lone]
 
 
-def _near_or_sparse(
-    xy: NDArray[np.float64], owner: NDArray[np.int64], footprints: NDArray[np.object_]
-) -> NDArray[np.bool_]:
-    """Samples within ``NEAR_M`` of another footprint, and every ``SPARSE_EVERY``-th other."""
-    if len(xy) == 0:
-        return np.zeros(0, dtype=bool)
-    tree = shapely.STRtree(footprints)
-    p, f = tree.query(shapely.points(xy), predicate="dwithin", distance=NEAR_M)
-    near = np.zeros(len(xy), dtype=bool)
-    near[p[f != owner[p]]] = True
-    start = np.r_[0, np.flatnonzero(owner[1:] != owner[:-1]) + 1]
-    rank = np.arange(len(xy)) - np.repeat(start, np.diff(np.r_[start, len(xy)]))
-    return near | (rank % SPARSE_EVERY == 0)
+def _gaps(
+    p0: NDArray[np.float64], p1: NDArray[np.float64], owner: NDArray[np.int64]
+) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
+    """Distance from each segment to the nearest other building's, and touching pairs."""
+    lines = shapely.linestrings(np.stack([p0, p1], axis=1))
+    tree = shapely.STRtree(lines)
+    lo, hi = np.minimum(p0, p1), np.maximum(p0, p1)
+    gap = np.full(len(p0), np.inf)
+    ta, tb = [], []
+    for s in range(0, len(p0), _CHUNK):
+        e = min(s + _CHUNK, len(p0))
+        boxes = shapely.box(*(lo[s:e] - NEAR_M).T, *(hi[s:e] + NEAR_M).T)
+        a, b = tree.query(boxes)
+        a += s
+        other = owner[a] != owner[b]
+        a, b = a[other], b[other]
+        d = _segment_distance(p0[a], p1[a], p0[b], p1[b])
+        np.minimum.at(gap, a, d)
+        ua, ub = p1[a] - p0[a], p1[b] - p0[b]
+        sin = np.abs(_cross(ua, ub)) / (np.hypot(*ua.T) * np.hypot(*ub.T))
+        t = (d <= 2 * SHRINK_M + TOUCH_M) & (sin < _PARALLEL_SIN)
+        ta.append(a[t])
+        tb.append(b[t])
+    cat = np.concatenate if ta else (lambda _: np.empty(0, dtype=np.int64))
+    return gap, cat(ta), cat(tb)
 
 
-def _dissolve(geoms: NDArray[np.object_], group: NDArray[np.int64], n: int) -> NDArray[np.object_]:
-    """Union of the site cells of each building; Voronoi cells share exact vertices."""
-    use = group >= 0
-    order = np.argsort(group[use], kind="stable")
-    parts, idx = geoms[use][order], group[use][order]
-    out = np.empty(n, dtype=object)
-    bags = shapely.geometrycollections(parts, indices=idx)
-    single = np.bincount(idx, minlength=n) == 1
-    first = np.searchsorted(idx, np.arange(n))
-    out[single] = parts[first[single]]
-    several = ~single
-    try:
-        # shapely's coverage_union_all is this ufunc over one collection per building.
-        out[several] = shapely.lib.coverage_union(bags[several])
-    except shapely.errors.GEOSException:  # pragma: no cover - non-matching edges
-        out[several] = shapely.lib.unary_union(bags[several])
-    return out
+def _segment_distance(a0, a1, b0, b1) -> NDArray[np.float64]:
+    """Distance between segments a0a1 and b0b1, row by row (0 where they cross)."""
+    d = np.minimum.reduce(
+        [_point_segment(a0, b0, b1), _point_segment(a1, b0, b1),
+         _point_segment(b0, a0, a1), _point_segment(b1, a0, a1)]
+    )  # fmt: skip
+
+    def side(p, q, r):
+        return np.sign(_cross(q - p, r - p))
+
+    cross = (side(a0, a1, b0) * side(a0, a1, b1) < 0) & (side(b0, b1, a0) * side(b0, b1, a1) < 0)
+    return np.where(cross, 0.0, d)
 
 
-def _building_ridges(
-    sites: Cells, site_c: NDArray[np.int64]
-) -> tuple[NDArray[np.int64], NDArray[np.int64], NDArray[np.object_]]:
-    """Ridges between two buildings' cells, one multi-line per pair of cells."""
-    a, b = site_c[sites.ridge_a], site_c[sites.ridge_b]
-    keep = (a != b) & (a >= 0) & (b >= 0)
-    lo, hi, ridge = np.minimum(a, b)[keep], np.maximum(a, b)[keep], sites.ridge[keep]
-    if lo.size == 0:
-        return lo, hi, ridge
-    pair, inv = np.unique(np.column_stack([lo, hi]), axis=0, return_inverse=True)
-    inv = inv.ravel()
-    order = np.argsort(inv, kind="stable")
-    merged = shapely.multilinestrings(ridge[order], indices=inv[order])
-    return pair[:, 0].copy(), pair[:, 1].copy(), shapely.line_merge(merged)
+def _cross(u: NDArray[np.float64], v: NDArray[np.float64]) -> NDArray[np.float64]:
+    return u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0]
+
+
+def _point_segment(p, a, b) -> NDArray[np.float64]:
+    ab = b - a
+    t = np.clip(np.einsum("ij,ij->i", p - a, ab) / np.einsum("ij,ij->i", ab, ab), 0.0, 1.0)
+    return np.hypot(*(a + t[:, None] * ab - p).T)
+
+
+def _spacing(gap: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Sample spacing on a wall ``gap`` (between shrunk outlines) from the nearest other.
+
+    A neighbour's sample may come nearer than the wall's own by about s²/(4·gap), so
+    with the footprint gap d = gap − 2·shrink the wall stays in its cell while
+    s < 2·sqrt(gap·d); touching walls are matched instead, and get ``STEP_TOUCH_M``.
+    Spacings are powers of two of ``STEP_M`` so that coarser lattices nest in finer.
+    """
+    d = np.maximum(gap - 2 * SHRINK_M, 0.0)
+    s = np.clip(_SAFETY * 2.0 * np.sqrt(gap * d), STEP_M, STEP_FAR_M)
+    s = STEP_M * 2.0 ** np.floor(np.log2(s / STEP_M))
+    return np.where(d <= TOUCH_M, STEP_TOUCH_M, s)
+
+
+def _lattice(
+    p0: NDArray[np.float64], p1: NDArray[np.float64], step: NDArray[np.float64]
+) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Points of each segment where the position along its direction is a multiple of
+    ``step``; the direction is made canonical so that the two sides of a wall agree."""
+    u = p1 - p0
+    flip = (u[:, 0] < 0) | ((u[:, 0] == 0) & (u[:, 1] < 0))
+    u[flip] *= -1
+    u /= np.hypot(*u.T)[:, None]
+    t0, t1 = np.einsum("ij,ij->i", p0, u), np.einsum("ij,ij->i", p1, u)
+    lo, hi = np.minimum(t0, t1), np.maximum(t0, t1)
+    k0 = np.floor(lo / step) + 1  # strictly inside: the corners are samples already
+    k1 = np.ceil(hi / step) - 1
+    count = np.maximum(k1 - k0 + 1, 0).astype(np.int64)
+    seg = np.repeat(np.arange(len(p0)), count)
+    k = _ranges(k0, count)
+    lam = (k * step[seg] - t0[seg]) / (t1 - t0)[seg]
+    return p0[seg] + lam[:, None] * (p1 - p0)[seg], seg
+
+
+def _projected(p0, p1, src, src_seg, ta, tb) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
+    """Samples of segment ``tb`` projected onto the touching segment ``ta``."""
+    by = np.argsort(src_seg, kind="stable")
+    start = np.searchsorted(src_seg[by], np.arange(len(p0) + 1))
+    count = start[tb + 1] - start[tb]
+    pair = np.repeat(np.arange(len(ta)), count)
+    idx = by[_ranges(start[tb], count)]
+    a = ta[pair]
+    ab = p1[a] - p0[a]
+    t = np.einsum("ij,ij->i", src[idx] - p0[a], ab) / np.einsum("ij,ij->i", ab, ab)
+    inside = (t > 0.0) & (t < 1.0)
+    return p0[a][inside] + t[inside, None] * ab[inside], a[inside]
+
+
+def _ranges(start: NDArray, count: NDArray[np.int64]) -> NDArray:
+    """``start[i], start[i] + 1, …`` (``count[i]`` values) for every i, concatenated."""
+    offset = np.arange(count.sum()) - np.repeat(np.cumsum(count) - count, count)
+    return np.repeat(start, count) + offset
 
 
 def _place_orphans(building_cell, geometry, anchors, community, cell_comm) -> None:

@@ -19,9 +19,12 @@ from sqlalchemy import Connection, Engine, TextClause
 
 from gis.db.statements import fetch_one, query
 from gis.errors import InvalidInput, NotFound, PlanNotDraft, StaleVersion
+from gis.partition.cache import PlanCache
 from gis.partition.engine import partition
+from gis.partition.locks import keep_locked
 from gis.partition.model import Plan, Rules
 from gis.partition.report import Issue, Report
+from gis.partition.stored import store_changes as _store_changes
 from gis.partition.validate import plan_from_tables, validate_plan
 from gis.places.areas import area_by_code
 
@@ -185,34 +188,88 @@ def _load_with_inputs(
 # -- hand edits ----------------------------------------------------------------------
 
 
+# An edit sees the plan and the codes of its locked grids, and returns the new plan.
+Edit = Callable[[Plan, frozenset[str]], Plan]
+
+
 def apply_edit(
-    engine: Engine, plan_id: int, version: int, edit: Callable[[Plan], Plan]
+    engine: Engine, plan_id: int, version: int, edit: Edit, *, cache: PlanCache | None = None
 ) -> tuple[dict[str, Any], Plan]:
     """Apply ``edit`` to a draft plan stored at ``version``; store and return the result.
 
     The row lock and the version check make a stale edit fail with StaleVersion
-    and change nothing.
+    and change nothing; an edit that changes a locked grid fails with GridLocked.
+    Only the grids and building links the edit changed are written. With ``cache``,
+    the plan comes from memory when this process made that version or read it ahead
+    (:func:`warm`).
     """
     with engine.begin() as conn:
-        current = conn.execute(
-            _sql("lock_plan"),
-            {"id": plan_id},
-        ).first()
-        if current is None:
-            raise NotFound(f"there is no plan {plan_id}")
-        if current.version != version:
-            raise StaleVersion(
-                f"plan {plan_id} is at version {current.version}, the edit was made on "
-                f"version {version}: reload the plan and edit again"
-            )
-        if current.status != "draft":
-            raise PlanNotDraft(f"plan {plan_id} is {current.status}; edit a draft copy instead")
-        row, plan = load_plan(conn, plan_id)
-        edited = edit(plan)
-        _store_grids(conn, plan_id, edited)
+        _lock_draft(conn, plan_id, version)
+        key = (plan_id, version, conn.execute(_sql("inputs_changed")).scalar_one())
+        locked = frozenset(conn.execute(_sql("locked_grids"), {"id": plan_id}).scalars())
+        entry = cache.get(key) if cache is not None else None
+        if entry is None:
+            row, plan = load_plan(conn, plan_id)
+        else:
+            row, plan = plan_row(conn, plan_id), entry.plan
+        edited = edit(plan, locked)
+        keep_locked(plan, edited, locked)
+        # a plan read again is recounted from today's buildings: write all its grids
+        _store_changes(conn, plan_id, plan, edited, everything=entry is None or entry.loaded)
         params = {**(row["params"] or {}), "report": edited.report.to_dict()}
-        conn.execute(
-            _sql("bump_version"),
-            {"id": plan_id, "p": json.dumps(params)},
+        conn.execute(_sql("bump_version"), {"id": plan_id, "p": json.dumps(params)})
+        row = {**plan_row(conn, plan_id), "locked": sorted(locked)}
+    if cache is not None:  # only once committed: a failed commit made no new version
+        cache.put((plan_id, row["version"], key[2]), edited)
+    return row, edited
+
+
+def set_lock(
+    engine: Engine,
+    plan_id: int,
+    version: int,
+    code: str,
+    locked: bool,
+    *,
+    cache: PlanCache | None = None,
+) -> dict[str, Any]:
+    """Lock or unlock grid ``code`` of a draft at ``version``: a change like an edit
+    (StaleVersion, PlanNotDraft), making a new version of the same grids."""
+    with engine.begin() as conn:
+        _lock_draft(conn, plan_id, version)
+        hit = conn.execute(_sql("set_locked"), {"id": plan_id, "code": code, "locked": locked})
+        if hit.first() is None:
+            raise NotFound(f"there is no grid {code!r} in plan {plan_id}")
+        conn.execute(_sql("bump_only"), {"id": plan_id})
+        key = (plan_id, version, conn.execute(_sql("inputs_changed")).scalar_one())
+        locked = list(conn.execute(_sql("locked_grids"), {"id": plan_id}).scalars())
+        row = {**plan_row(conn, plan_id), "locked": locked}
+    entry = cache.get(key) if cache is not None else None
+    if entry is not None:  # the grids are the same: the plan in memory serves the new version
+        cache.put((plan_id, row["version"], key[2]), entry.plan, loaded=entry.loaded)
+    return row
+
+
+def warm(engine: Engine, plan_id: int, cache: PlanCache) -> None:
+    """Read a draft into ``cache`` ahead of its first edit (nothing if kept already)."""
+    with engine.connect() as conn:
+        row = plan_row(conn, plan_id)
+        if row["status"] != "draft":
+            return
+        key = (plan_id, row["version"], conn.execute(_sql("inputs_changed")).scalar_one())
+        if cache.get(key) is None:
+            cache.put(key, load_plan(conn, plan_id)[1], loaded=True)
+
+
+def _lock_draft(conn: Connection, plan_id: int, version: int) -> None:
+    """Take the plan's row lock; refuse an unknown plan, a stale version, a non-draft."""
+    current = conn.execute(_sql("lock_plan"), {"id": plan_id}).first()
+    if current is None:
+        raise NotFound(f"there is no plan {plan_id}")
+    if current.version != version:
+        raise StaleVersion(
+            f"plan {plan_id} is at version {current.version}, the edit was made on "
+            f"version {version}: reload the plan and edit again"
         )
-        return plan_row(conn, plan_id), edited
+    if current.status != "draft":
+        raise PlanNotDraft(f"plan {plan_id} is {current.status}; edit a draft copy instead")

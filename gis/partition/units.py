@@ -38,6 +38,7 @@ BARRIER_FACTOR = 20.0
 _MIN_EDGE_M = 1e-6  # shorter shared boundaries are corners, not adjacency
 _MUST_LINK_M2 = 0.5  # footprint area reaching into another cell that forces a merge
 _OVERLAP_M2 = 1.0  # two footprints sharing more than this are one building in practice
+_INSET_M = 2e-3  # beyond the 1 mm grid of the cells' vertices
 _LINK_AFFINITY = 1e-3  # islands are tied to the mainland by a nearly free edge
 
 
@@ -220,9 +221,26 @@ def _barrier_affinity(anchors, ea, eb, length, barriers) -> NDArray[np.float64]:
 def _must_link(pieces, piece_comm, community, footprints, building_piece) -> NDArray[np.int64]:
     """Units: pieces joined where footprints overlap, or one reaches into another piece."""
     n = len(pieces)
-    polygonal = np.flatnonzero(shapely.area(footprints) > 0)
-    b, p = shapely.STRtree(pieces).query(footprints[polygonal], predicate="intersects")
-    b = polygonal[b]
+    area = shapely.area(footprints)
+    polygonal = np.flatnonzero(area > 0)
+    # Only a footprint with more than the threshold outside its own piece can reach
+    # that far into another: one intersection per building instead of one per neighbour.
+    placed = polygonal[building_piece[polygonal] >= 0]
+    # Cells hold their footprints to the millimetre: a footprint shrunk by _INSET_M that
+    # its piece covers has at most perimeter × _INSET_M outside, so only the others
+    # (and long outlines) need the exact area.
+    home = pieces[building_piece[placed]]
+    shapely.prepare(home)
+    inset = shapely.buffer(footprints[placed], -_INSET_M, quad_segs=1, join_style="mitre")
+    sure = shapely.covered_by(inset, home) & (
+        shapely.length(footprints[placed]) * _INSET_M < _MUST_LINK_M2
+    )
+    check = placed[~sure]
+    own = shapely.area(shapely.intersection(footprints[check], home[~sure]))
+    reach = check[area[check] - own > _MUST_LINK_M2]
+    shapely.destroy_prepared(home)
+    b, p = shapely.STRtree(pieces).query(footprints[reach], predicate="intersects")
+    b = reach[b]
     other = (p != building_piece[b]) & (piece_comm[p] == community[b]) & (building_piece[b] >= 0)
     b, p = b[other], p[other]
     if b.size:

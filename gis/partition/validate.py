@@ -69,7 +69,8 @@ def plan_from_tables(
 
     Each unit goes to the grid of its buildings (the one holding most households
     if they disagree), a unit without buildings to the grid covering most of it.
-    Grid geometry stays as given until an edit redraws a grid from its units.
+    Grid geometry stays as given, object for object, until an edit redraws the grid
+    from its units.
     """
     shell = Plan(grids, assignment, _empty_report(), rules, seed)
     inputs = prepare(communities, buildings, columns or Columns())
@@ -78,7 +79,8 @@ def plan_from_tables(
     units = unit_graph(inputs, lines)
     unit_grid = _unit_grids(inputs, units, building_grid, grid_geom, grid_comm)
     alive = grid_comm >= 0
-    layout = Layout(unit_grid, grid_code, np.maximum(grid_comm, 0), grid_geom, alive)
+    wgs = (grids if grids.crs == 4326 else to_wgs84(grids)).geometry.to_numpy()
+    layout = Layout(unit_grid, grid_code, np.maximum(grid_comm, 0), grid_geom, alive, wgs)
     scope = np.unique(grid_comm[alive])
     return build_plan(inputs, units, layout, rules, lines, seed, scope=scope)
 
@@ -146,6 +148,7 @@ def _unit_grids(inputs, units, building_grid, grid_geom, grid_comm) -> NDArray[n
         piece_comm = np.searchsorted(units.unit_ptr, units.piece_unit[rest[p]], side="right") - 1
         same = grid_comm[g] == piece_comm
         p, g = p[same], g[same]
+    if rest.size and p.size:  # (a plan without grid geometry leaves them to the caller)
         share = shapely.area(shapely.intersection(units.pieces[rest[p]], grid_geom[g]))
         order = np.lexsort((-share, units.piece_unit[rest[p]]))
         u = units.piece_unit[rest[p]][order]

@@ -18,7 +18,7 @@ from numpy.typing import NDArray
 from scipy.spatial import Delaunay, QhullError
 
 # Anchors closer than this are one point: Voronoi needs distinct sites.
-_SNAP_M = 1e-3
+SNAP_M = 1e-3
 
 
 @dataclass(frozen=True)
@@ -75,7 +75,7 @@ def voronoi_cells(
 def _snap(pts: NDArray[np.float64]) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     if len(pts) == 0:
         return pts.reshape(0, 2), np.empty(0, dtype=np.int64)
-    keys = np.round(pts / _SNAP_M).astype(np.int64)
+    keys = np.round(pts / SNAP_M).astype(np.int64)
     _, first, inverse = np.unique(keys, axis=0, return_index=True, return_inverse=True)
     return pts[first], inverse.ravel()
 
@@ -97,12 +97,13 @@ def _triangulate(
     except QhullError:  # pragma: no cover - dummies make the input full-dimensional
         tri = Delaunay(local, qhull_options="QJ")
     simplices = tri.simplices.astype(np.int64)
-    centres = _circumcentres(local[simplices]) + centre
+    centres = circumcentres(local[simplices]) + centre
     n = len(sites)
     return np.where(simplices < n, simplices + offset, -1), centres
 
 
-def _circumcentres(t: NDArray[np.float64]) -> NDArray[np.float64]:
+def circumcentres(t: NDArray[np.float64]) -> NDArray[np.float64]:
+    """Circumcentres of triangles ``t`` (n × 3 × 2): the Voronoi vertices."""
     a, b, c = t[:, 0], t[:, 1], t[:, 2]
     bx, by = b[:, 0] - a[:, 0], b[:, 1] - a[:, 1]
     cx, cy = c[:, 0] - a[:, 0], c[:, 1] - a[:, 1]

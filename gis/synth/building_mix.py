@@ -15,8 +15,20 @@ from numpy.typing import NDArray
 
 from gis.synth.profiles import Profile
 
-KINDS = ("apartment", "house", "shop", "office", "school", "factory")
-APARTMENT, HOUSE, SHOP, OFFICE, SCHOOL, FACTORY = range(6)
+# Courtyard and terrace houses touch their neighbours (old towns); towers hold
+# 300–800 households; urban_village buildings are the 3–6-storey rentals of 城中村.
+KINDS = (
+    "apartment", "house", "shop", "office", "school", "factory",
+    "courtyard", "terrace", "tower", "urban_village",
+)  # fmt: skip
+APARTMENT, HOUSE, SHOP, OFFICE, SCHOOL, FACTORY, COURTYARD, TERRACE, TOWER, URBAN_VILLAGE = range(
+    10
+)
+
+
+TOWER_HOUSEHOLDS = (300, 800)
+URBAN_VILLAGE_WEIGHT = 4.0
+_PLAN = ("kind", "levels", "units", "households", "w", "d")
 
 
 def allocate(total: int, weights: NDArray[np.float64]) -> NDArray[np.int64]:
@@ -36,10 +48,44 @@ def allocate(total: int, weights: NDArray[np.float64]) -> NDArray[np.int64]:
     return base
 
 
+def community_styles(
+    communities: gpd.GeoDataFrame, cores: NDArray[np.float64], profile: Profile
+) -> NDArray[np.str_]:
+    """How each community is built: ``estate`` (free-standing blocks) or ``village``
+    (houses), or, nearest the cores, ``oldtown`` (touching courtyard houses, the
+    profile's ``oldtown_share`` of urban communities, nearest the main core) and
+    ``urban_village`` (城中村, ``urban_village_share`` of villages, nearest any core).
+
+    Ranked by distance, not drawn at random: old towns are the old centre, and the
+    villages a city has grown around are those nearest it.
+    """
+    seeds = communities[["seed_x", "seed_y"]].to_numpy()
+    urban = communities["kind"].to_numpy() == "urban"
+    style = np.where(urban, "estate", "village").astype("<U13")
+    to_main = np.hypot(*(seeds - cores[0]).T)
+    to_any = np.min(np.linalg.norm(seeds[:, None] - cores[None], axis=2), axis=1)
+    for mask, dist, share, name in (
+        (urban, to_main, profile.oldtown_share, "oldtown"),
+        (~urban, to_any, profile.urban_village_share, "urban_village"),
+    ):
+        idx = np.flatnonzero(mask)
+        nearest = idx[np.argsort(dist[idx], kind="stable")[: round(share * len(idx))]]
+        style[nearest] = name
+    return style
+
+
 def community_households(
-    communities: gpd.GeoDataFrame, profile: Profile, scale: float, rng: np.random.Generator
+    communities: gpd.GeoDataFrame,
+    profile: Profile,
+    scale: float,
+    rng: np.random.Generator,
+    styles: NDArray[np.str_] | None = None,
 ) -> NDArray[np.int64]:
-    """Households per community, summing exactly to ``round(profile.households * scale)``."""
+    """Households per community, summing exactly to ``round(profile.households * scale)``.
+
+    A 城中村 (``styles == "urban_village"``) houses ``URBAN_VILLAGE_WEIGHT`` times as
+    many households as a village of its size: its migrants rent by the room.
+    """
     total = round(profile.households * scale)
     urban = communities["kind"].to_numpy() == "urban"
     if urban.all() or not urban.any():
@@ -48,14 +94,21 @@ def community_households(
         n_urban = round(total * profile.urban_household_share)
     weight = rng.lognormal(0.0, 0.35, len(urban))
     weight[~urban] *= np.sqrt(communities.area.to_numpy()[~urban])
+    if styles is not None:
+        weight[styles == "urban_village"] *= URBAN_VILLAGE_WEIGHT
     out = np.zeros(len(urban), dtype=np.int64)
     out[urban] = allocate(n_urban, weight[urban])
     out[~urban] = allocate(total - n_urban, weight[~urban])
     return out
 
 
-def plan_urban(households: int, rng: np.random.Generator) -> dict[str, NDArray]:
-    """Apartment blocks until their capacity covers the households, plus amenities."""
+def plan_urban(
+    households: int, rng: np.random.Generator, tower_share: float = 0.0
+) -> dict[str, NDArray]:
+    """Towers of 300–800 households for up to ``tower_share`` of the households, then
+    apartment blocks until their capacity covers the rest, plus amenities."""
+    towers = _towers(households, tower_share, rng)
+    households -= int(towers["households"].sum())
     k = int(np.ceil(households / (0.8 * 24))) + 1
     tier = rng.choice(3, size=k, p=[0.35, 0.35, 0.30])  # walk-up, mid-rise, high-rise
     levels = np.select(
@@ -74,15 +127,16 @@ def plan_urban(households: int, rng: np.random.Generator) -> dict[str, NDArray]:
     n_shop = max(1, round(0.25 * n))
     n_office = int(0.06 * n + rng.random())
     n_school = int(households / 1500 + rng.random())
+    flats = {
+        "kind": np.full(n, APARTMENT),
+        "levels": levels[:n],
+        "units": units[:n],
+        "households": held,
+        "w": width[:n],
+        "d": depth[:n],
+    }
     return _with_amenities(
-        {
-            "kind": np.full(n, APARTMENT),
-            "levels": levels[:n],
-            "units": units[:n],
-            "households": held,
-            "w": width[:n],
-            "d": depth[:n],
-        },
+        {k: np.concatenate([towers[k], flats[k]]) for k in flats},
         [
             (OFFICE, n_office, (4, 13), (24, 36), (14, 20)),
             (SCHOOL, n_school, (3, 6), (36, 42), (30, 40)),
@@ -90,6 +144,29 @@ def plan_urban(households: int, rng: np.random.Generator) -> dict[str, NDArray]:
         ],
         rng,
     )
+
+
+def _towers(households: int, share: float, rng: np.random.Generator) -> dict[str, NDArray]:
+    """Towers of 300–800 households (26–33 floors) holding at most ``share`` of them."""
+    # A tower for every 550 households of the share, as a chance where that is less
+    # than one; never more than half the community, so towers stand among blocks.
+    n = 0
+    if share > 0 and households >= 2 * TOWER_HOUSEHOLDS[0]:
+        n = int(share * households / 550 + rng.random())
+        held = rng.integers(TOWER_HOUSEHOLDS[0], TOWER_HOUSEHOLDS[1] + 1, n)
+        n = int(np.searchsorted(np.cumsum(held), households / 2, side="right"))
+        held = held[:n]
+    if n == 0:
+        return {k: np.zeros(0, float if k in ("w", "d") else np.int64) for k in _PLAN}
+    levels = rng.integers(26, 34, n)
+    return {
+        "kind": np.full(n, TOWER),
+        "levels": levels,
+        "units": -(-held // levels),
+        "households": held,
+        "w": rng.uniform(30, 42, n),
+        "d": rng.uniform(18, 24, n),
+    }
 
 
 def plan_rural(households: int, rng: np.random.Generator) -> dict[str, NDArray]:

@@ -1,9 +1,10 @@
 """Building footprints: apartment compounds in urban communities, clustered houses
-in villages, and the shops, offices, schools and workshops between them.
+in villages, and the shops, offices, schools and workshops between them; old towns
+and 城中村 are blocks of touching buildings (:mod:`gis.synth.blocks`).
 
-Footprints sit on a jittered, rotated lattice inside each community (shrunk by a
-margin) and off the road buffers, one building per lattice cell, so buildings
-never overlap or straddle a community boundary and no pairwise test is needed.
+Free-standing footprints sit on a jittered, rotated lattice inside each community
+(shrunk by a margin) and off the road buffers, one building per lattice cell, so
+they never overlap or straddle a community boundary and no pairwise test is needed.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import shapely
 from numpy.typing import NDArray
 from shapely.geometry.base import BaseGeometry
 
+from gis.synth.blocks import block_buildings, rectangles
 from gis.synth.building_mix import KINDS, plan_rural, plan_urban
 from gis.synth.sampling import sample_in
 
@@ -40,10 +42,15 @@ def build_buildings(
     angles: NDArray[np.float64],
     road_buffers: NDArray[np.object_],
     rng: np.random.Generator,
+    styles: NDArray[np.str_] | None = None,
+    tower_share: float = 0.0,
 ) -> Buildings:
     """Place buildings holding exactly ``households[i]`` households in community ``i``.
 
     ``angles`` (radians) orient each community's lattice, e.g. along the street grid.
+    ``styles`` (:func:`gis.synth.building_mix.community_styles`) draws old towns and
+    城中村 as blocks of touching buildings (:mod:`gis.synth.blocks`); estates put
+    ``tower_share`` of their households in towers.
     """
     roads = shapely.STRtree(road_buffers)
     shrunk = shapely.buffer(communities.geometry.values, -_MARGIN_M)
@@ -51,11 +58,23 @@ def build_buildings(
     for i, row in enumerate(communities.itertuples()):
         if households[i] == 0:
             continue
-        plan = (plan_urban if row.kind == "urban" else plan_rural)(int(households[i]), rng)
         seed = np.array([row.seed_x, row.seed_y])
+        style = styles[i] if styles is not None else "estate"
+        if style in ("oldtown", "urban_village"):
+            drawn = block_buildings(
+                style, shrunk[i], seed, angles[i], int(households[i]), roads, rng
+            )
+            if drawn is not None:
+                pieces.append(drawn | {"community": np.full(len(drawn["kind"]), i)})
+                continue
+        if row.kind == "urban":
+            plan = plan_urban(int(households[i]), rng, tower_share)
+        else:
+            plan = plan_rural(int(households[i]), rng)
         cells = _cells_for(shrunk[i], seed, angles[i], row.kind, len(plan["kind"]), roads, rng)
         pieces.append(_fit(plan, cells, i, row.kind, angles[i], rng))
-    data = {k: np.concatenate([p[k] for p in pieces]) for k in pieces[0]} if pieces else {}
+    keys = ("kind", "levels", "units", "households", "number", "community", "geometry")
+    data = {k: np.concatenate([p[k] for p in pieces]) for k in keys} if pieces else {}
     return _frame(communities, data)
 
 
@@ -123,27 +142,10 @@ def _lattice(
     u, v, dist = u[near], v[near], dist[near]
     xy = seed + np.column_stack([u, v]) @ to_frame.T
     size = np.full(len(u), cell)
-    boxes = _rectangles(xy[:, 0], xy[:, 1], size, size, angle)
+    boxes = rectangles(xy[:, 0], xy[:, 1], size, size, angle)
     ok = shapely.contains(area, boxes)
     ok[roads.query(boxes, predicate="intersects")[0]] = False
     return {"x": xy[ok, 0], "y": xy[ok, 1], "u": u[ok], "v": v[ok], "dist": dist[ok]}
-
-
-def _rectangles(
-    x: NDArray[np.float64],
-    y: NDArray[np.float64],
-    w: NDArray[np.float64],
-    d: NDArray[np.float64],
-    angle: float | NDArray[np.float64],
-) -> NDArray[np.object_]:
-    """Rectangles centred at (x, y), ``w`` wide along ``angle`` (radians) and ``d`` deep."""
-    corner = np.array([[-0.5, -0.5], [0.5, -0.5], [0.5, 0.5], [-0.5, 0.5], [-0.5, -0.5]])
-    local = corner[None, :, :] * np.column_stack([w, d])[:, None, :]
-    a = np.broadcast_to(np.asarray(angle, dtype=float), np.shape(x))[:, None]
-    c, s = np.cos(a), np.sin(a)
-    xs = x[:, None] + local[..., 0] * c - local[..., 1] * s
-    ys = y[:, None] + local[..., 0] * s + local[..., 1] * c
-    return shapely.polygons(np.stack([xs, ys], axis=2))
 
 
 def _fit(
@@ -170,12 +172,9 @@ def _fit(
     number = np.empty(n, dtype=np.int64)
     number[order] = np.arange(1, n + 1)
     c, s = np.cos(angle), np.sin(angle)
+    x, y = cells["x"] + du * c - dv * s, cells["y"] + du * s + dv * c
     return plan | {
-        "x": cells["x"] + du * c - dv * s,
-        "y": cells["y"] + du * s + dv * c,
-        "w": w,
-        "d": d,
-        "angle": angle + tilt,
+        "geometry": rectangles(x, y, w, d, angle + tilt),
         "number": number,
         "community": np.full(n, community),
     }
@@ -184,13 +183,10 @@ def _fit(
 def _frame(communities: gpd.GeoDataFrame, data: dict[str, NDArray]) -> Buildings:
     ints = ("kind", "levels", "units", "households", "number", "community")
     if not data:  # no households at all (a tiny scale): typed, empty columns
-        data = {
-            k: np.zeros(0, np.int64 if k in ints else float)
-            for k in (*ints, "x", "y", "w", "d", "angle")
-        }
+        data = {k: np.zeros(0, np.int64) for k in ints} | {"geometry": np.zeros(0, object)}
     if len(data["number"]) and data["number"].max() > 9999:
         raise ValueError("more than 9,999 buildings in one community: lower the scale")
-    geoms = _rectangles(data["x"], data["y"], data["w"], data["d"], data["angle"])
+    geoms = data["geometry"]
     com = communities.iloc[data["community"]]
     number = pd.Series(data["number"], dtype=np.int64)
     suffix = np.where(com["kind"].to_numpy() == "urban", "幢", "号")

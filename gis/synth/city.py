@@ -21,7 +21,7 @@ from tqdm import tqdm
 from gis.crs import metric_crs_for
 from gis.synth.areas import AreaLayout, layout_areas
 from gis.synth.boundaries import UnknownDistrictError, load_boundary
-from gis.synth.building_mix import community_households
+from gis.synth.building_mix import community_households, community_styles
 from gis.synth.buildings import build_buildings
 from gis.synth.cameras import place_cameras
 from gis.synth.incidents import make_incidents
@@ -169,8 +169,11 @@ def _run(
     roads = build_roads(layout, profile.adcode, stage(2))
     rng = stage(3)
     coms = layout.communities
-    held = community_households(coms, profile, scale, rng)
-    built = build_buildings(coms, held, _angles(layout, rng), road_buffers(roads), rng)
+    styles = community_styles(coms, layout.cores, profile)
+    held = community_households(coms, profile, scale, rng, styles)
+    built = build_buildings(
+        coms, held, _angles(layout, rng), road_buffers(roads), rng, styles, profile.tower_share
+    )
     b = built.frame
     households, persons = make_people(
         b["code"].to_numpy(),

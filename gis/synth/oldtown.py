@@ -67,6 +67,27 @@ def old_town(
     return areas, buildings
 
 
+def courtyard_blocks(
+    towers: NDArray[np.bool_], rng: np.random.Generator
+) -> tuple[NDArray, NDArray, NDArray]:
+    """The buildings of ``len(towers)`` blocks, each in its own frame (metres from its
+    south-west corner): rectangles (x0, y0, x1, y1), block index, and what each is
+    (0 a courtyard house of the ring, 1 a terrace house across the yard, 2 a tower,
+    drawn in the yard of each block flagged in ``towers``).
+
+    Examples
+    --------
+    >>> rects, block, what = courtyard_blocks(np.array([False, True]), np.random.default_rng(0))
+    >>> sorted(set(what.tolist())), int((what == 2).sum())
+    ([0, 1, 2], 1)
+    """
+    corner = np.zeros((len(towers), 2))
+    ring, ring_block = _houses(corner, rng)
+    yard, yard_block, is_tower = _yards(corner, rng, towers)
+    what = np.r_[np.zeros(len(ring), np.int64), np.where(is_tower, 2, 1)]
+    return np.vstack([ring, yard]), np.concatenate([ring_block, yard_block]), what
+
+
 def _houses(corner: NDArray, rng: np.random.Generator) -> tuple[NDArray, NDArray]:
     """The ring of each block: south and north rows full width, west and east between."""
     bw, bh = BLOCK_M
@@ -88,18 +109,23 @@ def _houses(corner: NDArray, rng: np.random.Generator) -> tuple[NDArray, NDArray
 
 
 def _splits(n: int, length: float, rng: np.random.Generator) -> tuple[NDArray, NDArray]:
-    """Cut ``n`` edges of ``length`` into widths in ``WIDTH_M``; the last takes the rest."""
+    """Cut ``n`` edges of ``length`` into houses whose widths all lie in ``WIDTH_M``.
+
+    Widths are drawn uniformly, then the shortfall or excess is spread over the
+    houses in proportion to the room each has left within the range, so the row
+    fills its edge exactly and no house ends narrower or wider than the range.
+    Neighbours share the same cut, so their walls coincide.
+    """
     lo, hi = WIDTH_M
-    m = int(np.ceil(length / lo)) + 1
+    m = min(max(round(2 * length / (lo + hi)), int(np.ceil(length / hi))), int(length // lo))
     w = rng.uniform(lo, hi, (n, m))
-    end = np.cumsum(w, axis=1)
-    start = end - w
-    keep = end <= length - lo  # every house but the last on the edge
-    last = np.argmin(keep, axis=1)  # the first house that would not leave room
-    take = keep | (np.arange(m) == last[:, None])
-    end = np.where(np.arange(m) == last[:, None], length, end)
-    blk = np.repeat(np.arange(n), m).reshape(n, m)
-    return np.column_stack([start[take], end[take]]), blk[take]
+    short = length - w.sum(axis=1, keepdims=True)
+    room = np.where(short > 0, hi - w, w - lo)
+    w = w + short * room / room.sum(axis=1, keepdims=True)
+    cut = np.concatenate([np.zeros((n, 1)), np.cumsum(w, axis=1)], axis=1)
+    cut[:, -1] = length
+    blk = np.repeat(np.arange(n), m)
+    return np.column_stack([cut[:, :-1].ravel(), cut[:, 1:].ravel()]), blk
 
 
 def _yards(corner, rng, tower_block) -> tuple[NDArray, NDArray, NDArray]:

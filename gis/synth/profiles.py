@@ -50,6 +50,14 @@ class Profile:
         Real street/town names in code order (街道 first); empty means generated.
     cores : tuple of (lon, lat)
         Approximate WGS 84 centres of the urban core(s), main one first.
+    oldtown_share : float
+        Share of urban communities, nearest the main core, drawn as an old town:
+        blocks of touching courtyard houses and terraces (胡同, 老城区).
+    urban_village_share : float
+        Share of villages, nearest the cores, drawn as 城中村: dense clusters of
+        small touching rental buildings the city has grown around.
+    tower_share : float
+        Share of an estate's households living in towers of 300–800 households.
     surnames : str
         Surname characters, most common first, for registered residents.
     sources, assumptions : str
@@ -73,6 +81,9 @@ class Profile:
     urban_household_share: float
     urban_community_km2: float
     cores: tuple[tuple[float, float], ...]
+    oldtown_share: float = 0.0
+    urban_village_share: float = 0.0
+    tower_share: float = 0.1
     surnames: str = NATIONAL_SURNAMES
     sources: str = ""
     assumptions: str = ""
@@ -89,6 +100,9 @@ class Profile:
             "urban_household_share",
             "floating_share",
             "elderly_alone_share",
+            "oldtown_share",
+            "urban_village_share",
+            "tower_share",
         ):
             if not 0.0 <= getattr(self, share) <= 1.0:
                 raise ValueError(f"{self.adcode}: {share} must be within [0, 1]")
@@ -130,6 +144,8 @@ LUQIAO = Profile(
     urban_household_share=0.6,
     urban_community_km2=0.6,
     cores=((121.375, 28.580), (121.43, 28.525)),
+    oldtown_share=0.1,
+    urban_village_share=0.15,
     surnames="陈王林李张徐黄郑蔡杨金周吴梁朱潘罗赵应叶" + NATIONAL_SURNAMES,
     sources="10 streets/towns and 333 villages/communities; 1,260 public-place cameras "
     "and over 20,000 social cameras (2011). Street names are the real ones; their "
@@ -139,7 +155,10 @@ LUQIAO = Profile(
     "district with many migrant workers); 5% of households elderly living alone; "
     "20,000 private cameras (the 2011 figure, not grown); 30,000 incidents a year "
     "(about 65 per 1,000 residents); urban communities about 0.6 km²; cores near 路桥 "
-    "old town and the 路南 new town.",
+    "old town and the 路南 new town; the 10% of urban communities nearest 路桥 are old "
+    "town (the 十里长街 quarter), the 15% of villages nearest a core are 城中村 holding "
+    "four times the households of a village of their size; 10% of estate households "
+    "in towers.",
 )
 
 DONGCHENG = Profile(
@@ -178,12 +197,15 @@ DONGCHENG = Profile(
     urban_household_share=1.0,
     urban_community_km2=0.2,
     cores=((116.416, 39.928),),
+    oldtown_share=0.5,
     surnames="王李张刘赵杨陈马高孙" + NATIONAL_SURNAMES,
     sources="17 streets, 205 communities, 589 grids, about 700,000 residents.",
     assumptions="708,000 residents / 2.3 persons per household = 308,000 households; all "
     "communities urban; 25% floating; 8% of households elderly living alone (an old "
     "inner-city population); 5,000 public and 25,000 private cameras; 60,000 incidents "
-    "a year.",
+    "a year; the half of the communities nearest the centre are old town (胡同 and "
+    "courtyard houses inside the second ring road), the rest estates with 10% of "
+    "households in towers.",
 )
 
 HAIDIAN = Profile(
@@ -234,13 +256,16 @@ HAIDIAN = Profile(
     urban_household_share=0.95,
     urban_community_km2=0.3,
     cores=((116.31, 39.98), (116.29, 39.93), (116.30, 40.04)),
+    urban_village_share=0.3,
+    tower_share=0.2,
     surnames="王李张刘赵杨陈马高孙" + NATIONAL_SURNAMES,
     sources="A large volunteer patrol force registered by real name. Street and town "
     "names are the 22 streets and 7 towns of the 2010s.",
     assumptions="29 streets/towns; 700 communities (about 620 urban, 80 villages); "
     "3,130,000 residents (2020 census) / 2.4 = 1,305,000 households; 35% floating "
     "(students and tech workers); 15,000 public and 80,000 private cameras; 200,000 "
-    "incidents a year; cores at 中关村, 公主坟 and 上地.",
+    "incidents a year; cores at 中关村, 公主坟 and 上地; 30% of villages 城中村 (as "
+    "唐家岭 was); 20% of estate households in towers.",
 )
 
 ERYUAN = Profile(

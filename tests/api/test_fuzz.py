@@ -42,7 +42,9 @@ FIRST_PLAN_ID = 7919
 JOB_CREATING = [
     "POST /api/v1/plans",
     "POST /api/v1/plans/{plan_id}/report",
+    "POST /api/v1/plans/import",
     "POST /api/v1/analyses/hotspots",
+    "POST /api/v1/cameras/siting",
 ]
 # The findings the proof is about, by schemathesis' failure codes (`st explain CODE`).
 SERVER_ERRORS = ("ST101", "ST102")  # a 5xx, also for an undeclared Content-Type
@@ -184,10 +186,41 @@ def schemathesis_config(facts: dict) -> str:
         ],
         {"checks.positive_data_acceptance.expected-statuses": '["2xx", "404", "422"]'},
     )
+    # The assessment: no schema can say that `to` comes after `from` and at most a year
+    # on, or that an area must exist (and lie in the reader's scope): a 422 or a 404.
+    operations(
+        [
+            "GET /api/v1/assessment",
+            "GET /api/v1/assessment.csv",
+            "GET /api/v1/assessment.xlsx",
+            "GET /api/v1/assessment/trend",
+        ],
+        {
+            "checks.positive_data_acceptance.expected-statuses": '["2xx", "404", "422"]',
+            'parameters."query.area"': bind("communities"),
+        },
+    )
+    # Workers: no schema can say that a position is at most 7 days old and not in the
+    # future, or that a day lies in 2000-2100: a 422 naming the index and field.
+    operations(
+        [
+            "POST /api/v1/workers/{code}/positions",
+            "GET /api/v1/workers/{code}/track",
+            "GET /api/v1/workers/patrol",
+            "GET /api/v1/workers/patrol/grids",
+        ],
+        {"checks.positive_data_acceptance.expected-statuses": '["2xx", "404", "422"]'},
+    )
+    # Coverage: no schema can say that an area holds at most 250 grids, or that a
+    # period runs forward and spans at most 366 days: a 422 naming the parameter.
+    operations(
+        ["GET /api/v1/coverage", "GET /api/v1/coverage/blind-spots"],
+        {"checks.positive_data_acceptance.expected-statuses": '["2xx", "404", "422"]'},
+    )
     # Edits: no schema knows the plan's current version (412) or that If-Match is
     # needed (428), and the preconditions are checked before the body's content is
     # (RFC 9110 §13.2.2), so a bad line can meet a 412 first. A grid of another
-    # community, or merged with itself, is a 422.
+    # community, or merged with itself, is a 422; an edit changing a locked grid a 409.
     edits = {
         "checks.positive_data_acceptance.expected-statuses": (
             '["2xx", "404", "409", "412", "422", "428"]'
@@ -206,6 +239,9 @@ def schemathesis_config(facts: dict) -> str:
             "POST /api/v1/plans/{plan_id}/edits/move",
             "POST /api/v1/plans/{plan_id}/edits/split",
             "POST /api/v1/plans/{plan_id}/edits/merge",
+            "POST /api/v1/plans/{plan_id}/edits/lock",
+            "POST /api/v1/plans/{plan_id}/edits/rebalance",
+            "POST /api/v1/plans/{plan_id}/edits/reassign",
         ],
         edits,
     )

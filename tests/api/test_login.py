@@ -218,6 +218,9 @@ def run_demo(engine, monkeypatch, capsys) -> str:
 
     monkeypatch.setattr(data, "engine", lambda: engine)
     monkeypatch.setattr(gis.load.sample, "sample_loaded", lambda eng, adcode: True)
+    # The demo's plan (tests/gis/test_synth_oldtown.py) would publish over the plans of
+    # the shared test database: here only the sign-in is under test.
+    monkeypatch.setattr(gis.load.sample, "publish_sample_plan", lambda *a, **k: None)
     data.demo(adcode="331004", host="127.0.0.1", port=8000, serve_=False)
     return capsys.readouterr().err
 

@@ -1,7 +1,9 @@
 """The planner page in real headless Chromium, signed in through the form as a planner:
 open a draft, paint a building into another grid and see the counts change, split, merge,
-undo, compare with the published plan, publish; an edit from a second browser on a stale
-version gets the stale-version message; no console errors; screenshots."""
+undo, lock a grid and rebalance its community around it (the locked grid unchanged),
+compare with the published plan, publish, import the exported CSV as a new draft; an edit
+from a second browser on a stale version gets the stale-version message; no console
+errors; screenshots."""
 
 from __future__ import annotations
 
@@ -142,6 +144,33 @@ def test_the_planner_edits_compares_and_publishes(browser, city) -> None:
     assert [e for e in other.errors if "status of 412" not in e] == []
     other.context.close()
 
+    # lock a grid, rebalance the community around it: the locked grid stays as it was
+    locked = codes[0]
+    grid_of = (
+        "code => fetch(`/api/v1/plans/${document.body.dataset.plan}`).then(r => r.json())"
+        ".then(p => JSON.stringify(p.grids.features.find(f => f.properties.code === code)))"
+    )
+    was = json.loads(pg.evaluate(grid_of, locked))
+    v = version(pg)
+    pg.locator(f"#grid-list li[data-code='{locked}'] button.lock").click()
+    wait_version(pg, v + 1)
+    expect(pg.locator(f"#grid-list li[data-code='{locked}'] button.lock")).to_have_attribute(
+        "aria-pressed", "true"
+    )
+    expect(pg.locator(f".grid-label[data-code='{locked}']")).to_have_attribute(
+        "data-locked", "true"
+    )
+    pg.locator(f"#grid-list li[data-code='{codes[1]}']").click()
+    pg.locator("#rebalance").click()
+    wait_version(pg, v + 2)
+    now = json.loads(pg.evaluate(grid_of, locked))
+    assert now["geometry"] == was["geometry"] and now["properties"]["locked"]
+    assert now["properties"]["households"] == was["properties"]["households"]
+    pg.screenshot(path=str(ARTIFACTS / "planner-rebalanced.png"))
+    pg.locator("#undo").click()  # the rebalance undone: a reassign, a new version
+    wait_version(pg, v + 3)
+    expect(pg.locator("#notice")).to_have_text("已撤销")
+
     # export: the grids as GeoJSON, each building's grid as CSV
     with pg.expect_download() as grids_file:
         pg.locator("#export-grids").click()
@@ -149,8 +178,9 @@ def test_the_planner_edits_compares_and_publishes(browser, city) -> None:
     assert len(exported["features"]) == grid_count(pg)
     with pg.expect_download() as csv_file:
         pg.locator("#export-csv").click()
-    lines = Path(csv_file.value.path()).read_text().splitlines()
-    assert lines[0] == "building,grid,households" and len(lines) > 1
+    exported_csv = Path(csv_file.value.path()).read_text()
+    lines = exported_csv.splitlines()
+    assert lines[0] == "building_code,grid_code,households" and len(lines) > 1
 
     # compare with the published plan, then publish after the confirmation
     pg.locator("#compare").click()
@@ -176,5 +206,23 @@ def test_the_planner_edits_compares_and_publishes(browser, city) -> None:
     expect(pg.locator("#notice")).to_have_text("草案已生成")
     expect(pg.locator("#grid-list li").first).to_be_visible()
     pg.screenshot(path=str(ARTIFACTS / "planner-generated.png"))
+
+    # import the CSV exported above (a job): a new draft, the same buildings in the same grids
+    generated = pg.evaluate("document.body.dataset.plan")
+    pg.locator("#import-file").set_input_files(
+        {"name": "buildings.csv", "mimeType": "text/csv", "buffer": exported_csv.encode()}
+    )
+    try:
+        pg.wait_for_function(
+            f"!['{generated}', ''].includes(document.body.dataset.plan)", timeout=60_000
+        )
+    except Exception:
+        raise AssertionError((pg.locator("#notice").inner_text(), pg.errors)) from None
+    expect(pg.locator("#notice")).to_contain_text("已导入为草案")
+    imported = pg.evaluate("""async () => {
+      const plan = document.body.dataset.plan;
+      const all = await (await fetch(`/api/v1/plans/${plan}/buildings`)).json();
+      return all.features.map(f => `${f.properties.code},${f.properties.grid}`).sort(); }""")
+    assert imported == sorted(",".join(line.split(",")[:2]) for line in lines[1:])
     assert pg.errors == []
     pg.context.close()

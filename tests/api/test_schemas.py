@@ -51,6 +51,22 @@ SCRIPTS = {
     "incident-panel.js": {
         "/api/v1/incidents/*": ("/api/v1/incidents/{code}", "IncidentDetail"),
     },
+    "camera-player.js": {
+        "/api/v1/incidents/*/cameras": ("/api/v1/incidents/{code}/cameras", "IncidentCameras"),
+    },
+    "assessment-panel.js": {
+        "/api/v1/assessment": ("/api/v1/assessment", "Assessment"),
+        "/api/v1/assessment/trend": ("/api/v1/assessment/trend", "Trend"),
+    },
+    "worker-layer.js": {
+        "/api/v1/workers": ("/api/v1/workers", "WorkerList"),
+    },
+    "patrol-layer.js": {
+        "/api/v1/workers/patrol/grids": ("/api/v1/workers/patrol/grids", "GridPatrolList"),
+    },
+    "worker-dispatch.js": {
+        "/api/v1/incidents/*/workers": ("/api/v1/incidents/{code}/workers", "NearestWorkers"),
+    },
     "planner.js": {
         "/api/v1/areas": ("/api/v1/areas", "list[AreaNode]"),
     },
@@ -76,6 +92,11 @@ PLANNER_READS = [
     ("/api/v1/plans/{plan_id}/edits/split", "post", ("grids_now", "[]", "code")),
     ("/api/v1/plans/{plan_id}/edits/merge", "post", ("ok",)),
     ("/api/v1/plans/{plan_id}/edits/merge", "post", ("broken_rules", "map")),
+    ("/api/v1/plans/{plan_id}/edits/lock", "post", ("version",)),
+    ("/api/v1/plans/{plan_id}/edits/rebalance", "post", ("version",)),
+    ("/api/v1/plans/{plan_id}/edits/reassign", "post", ("version",)),
+    ("/api/v1/plans/import", "post", ("id",)), ("/api/v1/plans/import", "post", ("status",)),
+    ("/api/v1/plans/import", "post", ("progress", "done")),
     ("/api/v1/plans", "post", ("id",)), ("/api/v1/plans", "post", ("status",)),
     ("/api/v1/jobs/{job_id}", "get", ("progress", "done")),
     ("/api/v1/jobs/{job_id}", "get", ("progress", "total")),

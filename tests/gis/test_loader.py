@@ -246,8 +246,8 @@ def test_gcj02_loaded_as_wgs84_lands_outside(db, tmp_path: Path) -> None:
 
 
 def test_unknown_kind_and_file_type(db, tmp_path: Path) -> None:
-    with pytest.raises(InvalidInput, match="unknown kind 'roads'"):
-        load_file(db, "roads", tmp_path / "x.geojson")
+    with pytest.raises(InvalidInput, match="unknown kind 'rivers'"):
+        load_file(db, "rivers", tmp_path / "x.geojson")
     (tmp_path / "x.txt").write_text("hello")
     with pytest.raises(InvalidInput, match=r"unknown file type '\.txt'"):
         load_file(db, "buildings", tmp_path / "x.txt")

@@ -315,10 +315,13 @@ def test_docstring_examples_run(module) -> None:
 
 @pytest.fixture(scope="module")
 def sample_city():
-    """Half of Dongcheng from the sample-city generator: 205 communities, ~3,000 buildings."""
+    """A quarter of Dongcheng from the sample-city generator: 205 communities, ~10,000
+    buildings, half of the communities old town (touching courtyard houses, terraces,
+    towers in yards). Half of Dongcheng was ~3,000 buildings when every building stood
+    free; it is ~16,000 with old towns, and a quarter keeps the test as quick."""
     from gis.synth import generate_city
 
-    return generate_city("110101", seed=0, scale=0.5)
+    return generate_city("110101", seed=0, scale=0.25)
 
 
 def test_sample_city_end_to_end(sample_city) -> None:
@@ -332,7 +335,12 @@ def test_sample_city_end_to_end(sample_city) -> None:
     assert r.communities == 205 and r.buildings == len(city.buildings)
     assert r.households == city.buildings["households"].sum()
     assert 0 < r.barrier_share < 1 and r.polsby_popper_min > 0.1
-    assert r.households_max <= 360
+    # Towers (300–800 households) now stand above the maximum: each such grid is a
+    # named exception (one building, perhaps with a leftover house), never a violation.
+    above = set(plan.grids.loc[plan.grids["households"] > 360, "code"])
+    assert above, "the old towns' yard towers are above the maximum"
+    named = {i.grid for i in r.exceptions if "above the maximum" in i.message}
+    assert above == named and not any("above" in v.message for v in r.violations)
     proven = " ".join(n for n in r.notes if "searched exhaustively" in n)
     assert all(v.community in proven for v in r.violations), str(r)
     comms = city.areas[city.areas["level"] == "community"]

@@ -11,7 +11,7 @@ import pytest
 import shapely
 from shapely.geometry import LineString
 
-from gis.errors import InvalidInput
+from gis.errors import GridLocked, InvalidInput
 from gis.partition import (
     Plan,
     merge_grids,
@@ -21,6 +21,8 @@ from gis.partition import (
     split_grid,
     validate_plan,
 )
+from gis.partition.locks import changed_locked, keep_locked, rebalance
+from gis.partition.reassign import reassign
 from tests.partition_cases import CRS, X0, Y0, buildings, communities, lattice, metric, rect
 
 CODE = "331004007001"
@@ -196,3 +198,32 @@ def test_plan_from_tables_supports_edits(case) -> None:
     )
     np.testing.assert_allclose(after.grids["area_m2"].sum(), plan.grids["area_m2"].sum(), rtol=1e-9)
     assert X0 > 0  # the cases' origin is far from the CRS origin, as real data is
+
+
+def test_rebalance_keeps_locked_grids_and_the_guard_refuses_changing_them(case) -> None:
+    _, _, plan = case
+    codes = sorted(grids_of(plan)["code"])
+    locked = codes[:1]
+    again = rebalance(plan, CODE, locked)
+    before, after = plan.state, again.state
+    g = int(np.flatnonzero(before.grid_code == locked[0])[0])
+    assert after.grid_geom[g] is before.grid_geom[g] and after.grid_wgs[g] is before.grid_wgs[g]
+    assert members(again, locked[0]) == members(plan, locked[0])
+    assert changed_locked(plan, again, locked) == []
+    assert sorted(again.assignment["building_id"]) == sorted(plan.assignment["building_id"])
+    # every other building of the community is in a new grid drawn from its units
+    assert again.report.notes[-1].startswith(f"rebalanced community {CODE}")
+    with pytest.raises(GridLocked, match=locked[0]):
+        keep_locked(plan, merge_grids(plan, codes[1], locked[0]), locked)
+    # reassign puts each building back where it was
+    places = dict(zip(plan.assignment["building_id"], plan.assignment["grid_code"], strict=True))
+    mine = {b: g for b, g in places.items() if g.startswith(CODE)}
+    back = reassign(again, CODE, mine, locked)
+    assert (
+        dict(zip(back.assignment["building_id"], back.assignment["grid_code"], strict=True))
+        == places
+    )
+    with pytest.raises(InvalidInput, match="missing"):
+        reassign(again, CODE, dict(list(mine.items())[1:]), locked)
+    with pytest.raises(InvalidInput, match="every grid"):
+        rebalance(plan, CODE, codes)

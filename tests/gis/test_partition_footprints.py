@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 import pytest
 import shapely
+import shapely.affinity
 from shapely.geometry import Polygon
 
 from gis.partition import partition, validate_plan
@@ -130,6 +131,86 @@ def test_bubenec_cells_agree_with_momepy(bubenec) -> None:
     # unit step then joins the two (more than 0.5 m² outside its cell).
     outside = shapely.area(shapely.difference(fp[alone], mine[alone]))
     assert np.quantile(outside, 0.98) <= 1.0 and outside.max() < 2.0
+
+
+def cells_of(community, footprints):
+    """``footprint_cells`` of one community: each building's cell clipped to it."""
+    fp = np.asarray(footprints, dtype=object)
+    anchors = shapely.get_coordinates(shapely.point_on_surface(fp))
+    poly = np.array([community], dtype=object)
+    cells = footprint_cells(poly, anchors, np.zeros(len(fp), int), fp)
+    return cells, shapely.intersection(cells.geometry, community)
+
+
+def rotated_terrace(angle: float):
+    """The varied-width terrace turned by ``angle`` degrees: walls in no axis direction."""
+    widths = np.random.default_rng(3).uniform(6.0, 11.0, 20)
+    geoms, _ = row_houses(widths, 10, y0=20.0, x0=10.0)
+    site = rect(0, 0, 20 + widths.sum(), 52)
+    turn = shapely.affinity.rotate
+    return turn(site, angle, origin=site.centroid), [
+        turn(g, angle, origin=site.centroid) for g in geoms
+    ]
+
+
+def old_town_block(seed: int):
+    from gis.synth.oldtown import old_town
+
+    areas, builds = old_town(2, 2, blocks_per_community=2, seed=seed)
+    return areas.geometry.iloc[0], list(builds.geometry)
+
+
+def courtyard_with_yard_house():
+    yard = Polygon(rect(20, 20, 120, 120).exterior.coords, [rect(40, 40, 100, 100).exterior.coords])
+    return rect(0, 0, 140, 140), [yard, rect(60, 60, 75, 75)]
+
+
+@pytest.mark.parametrize(
+    "case",
+    [
+        lambda: rotated_terrace(0.0),
+        lambda: rotated_terrace(31.0),
+        lambda: old_town_block(0),
+        lambda: old_town_block(5),
+        courtyard_with_yard_house,
+    ],
+    ids=["terrace", "terrace-turned-31", "old-town-0", "old-town-5", "courtyard"],
+)
+def test_cells_tile_the_community_and_hold_their_footprints(case) -> None:
+    community, geoms = case()
+    cells, clipped = cells_of(community, geoms)
+    area = shapely.area(community)
+    # A tiling: the clipped cells cover the community once (mm vertex grid: slivers only).
+    assert abs(shapely.area(clipped).sum() - area) < 1e-6 * area + 0.01
+    assert shapely.area(shapely.symmetric_difference(shapely.union_all(clipped), community)) < 0.01
+    own = clipped[cells.site_cell]
+    assert (cells.site_cell >= 0).all() and len(np.unique(cells.site_cell)) == len(geoms)
+    # Each footprint in its own cell; a shared wall is a cell boundary to the millimetre.
+    outside = shapely.area(shapely.difference(np.asarray(geoms, object), own))
+    assert outside.max() < 0.05, outside.max()
+
+
+def test_a_yard_house_makes_a_hole_in_the_courtyard_cell() -> None:
+    community, geoms = courtyard_with_yard_house()
+    cells, _ = cells_of(community, geoms)
+    yard_cell = cells.geometry[cells.site_cell[0]]
+    assert shapely.get_num_interior_rings(yard_cell) == 1
+    hole = Polygon(yard_cell.interiors[0])  # is exactly the yard house's cell
+    house_cell = cells.geometry[cells.site_cell[1]]
+    assert shapely.area(shapely.symmetric_difference(hole, house_cell)) < 1e-6
+
+
+def test_a_repaired_cell_loses_its_sub_millimetre_lobe() -> None:
+    from gis.partition.owner_cells import _repaired
+
+    # A ring crossing itself on the 1 mm grid, as rounded Voronoi vertices can: its
+    # lobe would become a unit of its own and split a grid in two (rule 4).
+    crossed = Polygon([(0, 0), (10, 0), (10, 10), (5.004, 10), (5.0, 10.003), (5.002, 10.003),
+                       (4.996, 10), (0, 10)])  # fmt: skip
+    assert shapely.get_num_geometries(shapely.make_valid(crossed)) == 2
+    (cell,) = _repaired(np.array([crossed], dtype=object))
+    assert cell.geom_type == "Polygon" and cell.is_valid
+    assert abs(cell.area - 100.0) < 1e-4
 
 
 def test_bubenec_partition_meets_the_rules(bubenec) -> None:

@@ -162,12 +162,12 @@ def test_edits_are_versioned_and_a_stale_one_changes_nothing(engine) -> None:
         ).scalar()
     assert len(grids) >= 4, "the test community should hold at least four grids"
     total = scalar(engine, "SELECT count(*) FROM grid WHERE plan_id = :p", p=plan)
-    row, edited = apply_edit(engine, plan, 1, lambda p: merge_grids(p, grids[0], grids[1]))
+    row, edited = apply_edit(engine, plan, 1, lambda p, _: merge_grids(p, grids[0], grids[1]))
     assert row["version"] == 2 and len(edited.grids) == total - 1
     before = scalar(engine, "SELECT count(*) FROM grid WHERE plan_id = :p", p=plan)
     assert before == total - 1
     with pytest.raises(StaleVersion, match="version 2"):
-        apply_edit(engine, plan, 1, lambda p: merge_grids(p, grids[2], grids[3]))
+        apply_edit(engine, plan, 1, lambda p, _: merge_grids(p, grids[2], grids[3]))
     assert scalar(engine, "SELECT count(*) FROM grid WHERE plan_id = :p", p=plan) == before
     assert scalar(engine, "SELECT version FROM grid_plan WHERE id = :p", p=plan) == 2
 

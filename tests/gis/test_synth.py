@@ -21,6 +21,7 @@ from gis.synth import (
     load_boundary,
 )
 from gis.synth.boundaries import BOUNDARY_DIR
+from gis.synth.building_mix import KINDS
 from gis.synth.people import TAGS
 
 TOLERANCE_M2 = 1.0
@@ -135,19 +136,50 @@ def test_every_building_in_exactly_one_community(city):
     assert (b["code"].str.len() == 16).all() and b["code"].is_unique
 
 
-def test_buildings_valid_apart_and_off_roads(city):
+def test_buildings_valid_touching_not_overlapping_and_off_roads(city, metric):
+    # Old towns and 城中村 (gis/synth/blocks.py) draw buildings wall to wall, as real
+    # footprints are: pairs may now touch, where the free-standing generator kept
+    # every pair apart, but never overlap beyond a floating-point sliver.
     b = city.buildings
-    geoms = b.geometry.values
+    geoms = b.to_crs(metric["crs"]).geometry.values
     assert shapely.is_valid(geoms).all() and (b.geom_type == "Polygon").all()
     left, right = shapely.STRtree(geoms).query(geoms, predicate="intersects")
-    assert (left == right).all()
-    on_road = shapely.STRtree(geoms).query(city.roads.geometry.values, predicate="intersects")
+    pair = left < right
+    assert pair.any()  # both profiles draw touching buildings
+    overlap = shapely.area(shapely.intersection(geoms[left[pair]], geoms[right[pair]]))
+    assert overlap.max() < 1e-4  # m²: a shared wall, not a shared room
+    on_road = shapely.STRtree(geoms).query(
+        city.roads.to_crs(metric["crs"]).geometry.values, predicate="intersects"
+    )
     assert on_road.size == 0
-    assert set(b["kind"]) <= {"apartment", "house", "shop", "office", "school", "factory"}
-    flats = b[b["kind"] == "apartment"]
+    assert set(b["kind"]) <= set(KINDS)
+    flats = b[b["kind"].isin(["apartment", "tower"])]
     assert flats["levels"].between(6, 33).all()
-    assert (b.loc[~b["kind"].isin(["apartment", "house"]), "households"] == 0).all()
+    homes = ["apartment", "house", "courtyard", "terrace", "tower", "urban_village"]
+    assert (b.loc[~b["kind"].isin(homes), "households"] == 0).all()
     assert b.loc[b["kind"] == "house", "households"].between(1, 2).all()
+    # A courtyard house is a 大杂院 of a few families; a block short of room puts a
+    # tower in its yard rather than crowding its houses beyond 12.
+    assert b.loc[b["kind"].isin(["courtyard", "terrace"]), "households"].between(0, 12).all()
+    assert b.loc[b["kind"] == "tower", "households"].between(300, 800).all()
+    village = b[b["kind"] == "urban_village"]
+    assert village["levels"].between(3, 6).all()
+
+
+def test_old_towns_and_urban_villages_where_the_profile_puts_them(city, metric):
+    # Dongcheng's old town is the half of its communities nearest the centre; Luqiao's
+    # 城中村 are villages (rural communities) nearest a core (gis/synth/blocks.py).
+    p, b = city.profile, city.buildings
+    coms = metric["communities"].set_index("code")
+    if p.oldtown_share:
+        courtyards = b.loc[b["kind"] == "courtyard", "community_code"].unique()
+        assert len(courtyards) > 0
+        core = gpd.GeoSeries(shapely.points([p.cores[0]]), crs=4326).to_crs(metric["crs"])
+        rank = coms.geometry.representative_point().distance(core.iloc[0]).rank()
+        assert rank[courtyards].max() <= (p.oldtown_share + 0.1) * len(coms)
+    if p.urban_village_share:
+        villages = b.loc[b["kind"] == "urban_village", "community_code"].unique()
+        assert len(villages) > 0 and (coms.loc[villages, "kind"] == "rural").all()
 
 
 def test_households_total_and_rooms(city):
@@ -160,7 +192,11 @@ def test_households_total_and_rooms(city):
     assert (hh["code"] == hh["building_code"] + "-" + hh["room"]).all()
     assert hh["room"].str.fullmatch(r"\d{4}").all()
     assert set(hh["kind"]) <= {"registered", "resident", "floating", "rental"}
-    urban_share = b.loc[b["kind"] == "apartment", "households"].sum() / len(hh)
+    # Urban households now also live in old-town courtyards and towers, not only in
+    # apartments: count them by their community's kind.
+    coms = city.areas[city.areas["level"] == "community"]
+    urban = b["community_code"].isin(coms.loc[coms["kind"] == "urban", "code"])
+    urban_share = b.loc[urban, "households"].sum() / len(hh)
     assert urban_share >= city.profile.urban_household_share - 0.01
 
 

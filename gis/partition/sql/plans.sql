@@ -57,7 +57,7 @@ ORDER BY p.id;
 -- name: plan_grids
 SELECT g.code, c.code AS community_code, g.households, g.area_m2,
        (SELECT count(*) FROM building_grid bg WHERE bg.grid_id = g.id) AS buildings,
-       g.geom AS geometry
+       g.locked, g.geom AS geometry
 FROM grid g JOIN area c ON c.id = g.community_id
 WHERE g.plan_id = :id ORDER BY g.code;
 
@@ -73,3 +73,55 @@ SELECT version, status::text AS status FROM grid_plan WHERE id = :id FOR UPDATE;
 
 -- name: bump_version
 UPDATE grid_plan SET version = version + 1, params = CAST(:p AS jsonb) WHERE id = :id;
+
+-- name: upsert_grids
+-- The grids an edit drew anew, in one statement: a code the plan has is updated in
+-- place (its lock kept), a new one inserted.
+INSERT INTO grid (plan_id, community_id, code, name, geom, households, area_m2)
+SELECT :plan, c.id, g.code, g.code, ST_Multi(ST_GeomFromWKB(g.wkb, 4326)),
+       g.households, g.area_m2
+FROM unnest(CAST(:codes AS text[]), CAST(:communities AS text[]),
+            CAST(:wkb AS bytea[]), CAST(:households AS int[]),
+            CAST(:area AS float8[]))
+     AS g(code, community, wkb, households, area_m2)
+JOIN area c ON c.code = g.community
+ON CONFLICT (plan_id, code) DO UPDATE
+SET community_id = EXCLUDED.community_id, geom = EXCLUDED.geom,
+    households = EXCLUDED.households, area_m2 = EXCLUDED.area_m2;
+
+-- name: delete_grids_coded
+DELETE FROM grid WHERE plan_id = :plan AND code = ANY (CAST(:codes AS text[]));
+
+-- name: delete_assignment_of
+DELETE FROM building_grid bg USING building b
+WHERE bg.plan_id = :plan AND b.id = bg.building_id
+  AND b.code = ANY (CAST(:buildings AS text[]));
+
+-- name: delete_assignment
+DELETE FROM building_grid WHERE plan_id = :plan;
+
+-- name: inputs_changed
+-- The newest change to what a plan is built on (areas, buildings): a plan kept in memory
+-- is good while this is unchanged.
+SELECT GREATEST(
+  (SELECT max(id) FROM tile_change WHERE layer = 'areas'),
+  (SELECT max(id) FROM tile_change WHERE layer = 'buildings'), 0) AS changed;
+
+-- name: locked_grids
+SELECT code FROM grid WHERE plan_id = :id AND locked ORDER BY code;
+
+-- name: set_locked
+UPDATE grid SET locked = :locked WHERE plan_id = :id AND code = :code RETURNING id;
+
+-- name: bump_only
+UPDATE grid_plan SET version = version + 1 WHERE id = :id;
+
+-- name: building_communities
+-- Each building of an area with its community's code: an import's rows checked quickly.
+SELECT b.code, c.code AS community_code
+FROM building b JOIN area c ON c.id = b.community_id, area a
+WHERE a.id = :id AND c.path <@ a.path;
+
+-- name: community_codes
+SELECT c.code FROM area c, area a
+WHERE a.id = :id AND c.level = 'community' AND c.path <@ a.path ORDER BY c.code;
