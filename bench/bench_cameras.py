@@ -40,10 +40,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subset", type=int, default=500, help="cameras for the naive loop")
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument(
+        "--scale", type=float, default=1.0,
+        help="sample city scale (1.6 draws over 60,000 buildings, and more cameras)",
+    )  # fmt: skip
     parser.add_argument("--database", action="store_true", help="also refresh the database")
     args = parser.parse_args()
     t = time.perf_counter()
-    city = generate_city("331004", seed=args.seed, scale=1.0)
+    city = generate_city("331004", seed=args.seed, scale=args.scale)
     print(f"Luqiao sample generated in {time.perf_counter() - t:.1f} s: "
           f"{len(city.cameras):,} cameras, {len(city.buildings):,} buildings, "
           f"{int((city.areas['level'] == 'community').sum())} communities")  # fmt: skip
