@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -101,6 +102,11 @@ def create_app(
         await app.state.queue.open_async()
         app.state.jobs = Jobs(app.state.database, app.state.queue, job_settings)
         app.state.surfaces = analyses.Surfaces()
+        # What startup made lives as long as the process: frozen, the collector's full
+        # passes skip it. Unfrozen, one such pass over the imported libraries took about
+        # 220 ms, the whole of a slow planner edit (bench/bench_planner.py, issue 16).
+        gc.collect()
+        gc.freeze()
         try:
             yield
         finally:

@@ -277,6 +277,7 @@ class Incident(PointTileColumns, Base):
             "morton",
             postgresql_include=["mx", "my", "status", "category", "reported_at"],
         ),
+        Index("ix_incident_grid_id", "grid_id"),  # a grid's deletion finds its incidents
     )
 
     id: Mapped[int] = mapped_column(BigInteger, primary_key=True)
@@ -333,7 +334,10 @@ class IncidentEvent(Base):
 
 class Worker(Base):
     __tablename__ = "worker"
-    __table_args__ = (Index("ix_worker_last_geom", "last_geom", postgresql_using="gist"),)
+    __table_args__ = (
+        Index("ix_worker_last_geom", "last_geom", postgresql_using="gist"),
+        Index("ix_worker_grid_id", "grid_id"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     code: Mapped[str] = mapped_column(String(32), unique=True)
