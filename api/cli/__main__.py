@@ -2,4 +2,5 @@
 
 from api.cli import main
 
-main()
+if __name__ == "__main__":  # not again in a process pool's workers (gis.partition.chunks)
+    main()

@@ -39,6 +39,7 @@ def partition(
     rural_one_grid: bool = True,
     columns: Columns | None = None,
     repair: bool = False,
+    workers: int | None = None,
 ) -> Plan:
     """Divide every community into grids of ``min_households``..``max_households``.
 
@@ -58,6 +59,8 @@ def partition(
     progress : called as ``progress(done, total)`` after each community.
     rural_one_grid : a rural community within the maxima becomes one grid.
     repair : make invalid footprints valid instead of refusing their rows.
+    workers : processes building the units of more than one chunk of communities
+        (``gis.partition.chunks``; None: one per core). The plan does not depend on it.
 
     Raises
     ------
@@ -80,7 +83,7 @@ def partition(
         buildings = repair_footprints(buildings)
     inputs = prepare(communities, buildings, columns or Columns())
     lines = prepare_barriers(barriers, inputs)
-    return generate(inputs, rules, lines, seed=seed, progress=progress)
+    return generate(inputs, rules, lines, seed=seed, progress=progress, workers=workers)
 
 
 def generate(
@@ -90,9 +93,10 @@ def generate(
     *,
     seed: int = 0,
     progress: Progress | None = None,
+    workers: int | None = None,
 ) -> Plan:
     """Partition prepared inputs (see :func:`gis.partition.inputs.prepare`)."""
-    units = unit_graph(inputs, barriers)
+    units = unit_graph(inputs, barriers, workers=workers)
     unit_grid, grid_comm, notes = _solve_all(inputs, units, rules, seed, progress)
     grid_code = grid_codes(inputs.codes, grid_comm)
     grid_geom = union_grids(units, unit_grid, len(grid_comm))

@@ -1,6 +1,6 @@
-"""The unit graph of a whole plan: units of every CRS group, merged by community.
+"""The unit graph of a whole plan: units of every chunk of communities, merged.
 
-Units are built per CRS group (:func:`gis.partition.units.build_units`), then
+Units are built per chunk of communities of one CRS (:mod:`gis.partition.chunks`), then
 renumbered so each community's units form one contiguous block; a community's
 graph is that diagonal block of the merged matrix.
 """
@@ -11,29 +11,30 @@ import numpy as np
 import scipy.sparse as sp
 from numpy.typing import NDArray
 
+from gis.partition.chunks import Part, unit_parts
 from gis.partition.inputs import Inputs
-from gis.partition.units import Units, build_units
+from gis.partition.units import Units
 
 
-def unit_graph(inputs: Inputs, barriers: tuple) -> Units:
-    """Units per CRS group, merged and ordered by community."""
-    parts = []
-    for i in range(len(inputs.crs)):
-        comms = np.flatnonzero(inputs.crs_of == i)
-        mine = np.isin(inputs.building_comm, comms) & (inputs.building_comm >= 0)
-        local = np.searchsorted(comms, inputs.building_comm[mine])
-        u = build_units(
-            inputs.polygons[comms], inputs.anchors[mine], local, inputs.clipped[mine], barriers[i]
-        )
-        parts.append((comms, mine, u))
+def unit_graph(
+    inputs: Inputs,
+    barriers: tuple,
+    *,
+    workers: int | None = None,
+    chunk_buildings: int | None = None,
+) -> Units:
+    """Units per chunk of communities (:mod:`gis.partition.chunks`: ``chunk_buildings``
+    buildings, ``workers`` processes), merged and ordered by community."""
+    parts = unit_parts(inputs, barriers, workers=workers, chunk_buildings=chunk_buildings)
     return _merge_units(parts, len(inputs.codes), len(inputs.ids))
 
 
-def _merge_units(parts: list, n_comm: int, n_build: int) -> Units:
+def _merge_units(parts: list[Part], n_comm: int, n_build: int) -> Units:
     pieces, piece_unit, unit_comm, areas, graphs = [], [], [], [], []
     building_unit = np.full(n_build, -1, dtype=np.int64)
     offset = 0
-    for comms, mine, u in parts:
+    for part in parts:
+        comms, mine, u = part.comms, part.mine, part.units
         n = len(u.unit_area)
         pieces.append(u.pieces)
         piece_unit.append(u.piece_unit + offset)
