@@ -26,16 +26,13 @@ has been served again with the new grids (a new ETag): issue 16 asks for under a
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-KEY = "bench-planner-key"
 
 
 def pct(values: list[float], q: float) -> float:
@@ -54,24 +51,11 @@ def main() -> None:
     parser.add_argument("--profile", choices=KINDS[:-1], help="cProfile this kind of edit")
     args = parser.parse_args()
 
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
-    from gis.db.embedded import EmbeddedCluster
-    from gis.db.migrate import upgrade
-    from gis.load.sample import load_city
-    from gis.settings import DatabaseSettings
-    from gis.synth import generate_city
+    from bench.cluster import sample_cluster
 
-    root = Path(tempfile.mkdtemp(prefix="wangge-bench-planner-", dir="/tmp"))
-    root.chmod(0o755)
-    cluster = EmbeddedCluster(root / "db", ephemeral=True)
-    try:
-        url = cluster.up().url
-        engine = create_engine(url)
-        upgrade(engine)
-        settings = DatabaseSettings(database_url=url, secret_key=KEY)
-        load_city(engine, settings, generate_city("331004", seed=7, scale=args.scale),
-                  say=lambda _: None)  # fmt: skip
+    with sample_cluster("planner", args.scale) as (engine, settings, url, _):
         with engine.connect() as conn:
             community, households, buildings = conn.execute(text(
                 """SELECT a.code, sum(b.households), count(*) FROM area a
@@ -80,10 +64,6 @@ def main() -> None:
             )).one()  # fmt: skip
         edits(engine, settings, url, community, households, buildings, args)
         publish_to_tiles(engine, settings, url, community)
-        engine.dispose()
-    finally:
-        cluster.down()
-        shutil.rmtree(root, ignore_errors=True)  # a gigabyte at scale 1.0
 
 
 def edits(engine, settings, url, community, households, buildings, args) -> None:

@@ -29,12 +29,10 @@ import multiprocessing as mp
 import os
 import random
 import re
-import shutil
 import signal
 import socket
 import subprocess
 import sys
-import tempfile
 import time
 from array import array
 from pathlib import Path
@@ -44,7 +42,6 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 WANGGE = ROOT / ".venv" / "bin" / "wangge"
-KEY = "bench-stream-key"
 ID = re.compile(rb"id: (\d+)\nevent: ")
 TICK = os.sysconf("SC_CLK_TCK")
 PROCESSES = 2  # client processes of the stream phase
@@ -60,32 +57,26 @@ def main() -> None:
                         help="WANGGE_STREAM_BATCH_MS for the server [default: its default]")  # fmt: skip
     args = parser.parse_args()
 
-    from sqlalchemy import create_engine
+    from bench.cluster import sample_cluster
 
+    with sample_cluster("stream", args.scale) as sample:
+        _run(sample, args)
+
+
+def _run(sample, args) -> None:
+    """The three phases against one `wangge serve` on the sample, stopped however they end."""
     from bench.auth import header
-    from gis.db.embedded import EmbeddedCluster
-    from gis.db.migrate import upgrade
-    from gis.load.sample import load_city
-    from gis.settings import DatabaseSettings
-    from gis.synth import generate_city
 
-    root = Path(tempfile.mkdtemp(prefix="wangge-bench-stream-", dir="/tmp"))
-    root.chmod(0o755)
-    cluster = EmbeddedCluster(root / "db", ephemeral=True)
+    owner, settings, url, cluster = sample
+    root = cluster.root.parent
     server = None
     try:
-        url = cluster.up().url
-        owner = create_engine(url)
-        upgrade(owner)
-        settings = DatabaseSettings(database_url=url, secret_key=KEY)
-        city = generate_city("331004", seed=7, scale=args.scale)
-        load_city(owner, settings, city, say=lambda _: None)
         sources = _sources(owner)
         with owner.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
             conn.exec_driver_sql("VACUUM ANALYZE")  # not the first phase's autovacuum
         headers = header(url, "admin")
         port = _free_port()
-        env = {**os.environ, "WANGGE_DATABASE_URL": url, "WANGGE_SECRET_KEY": KEY}
+        env = {**os.environ, "WANGGE_DATABASE_URL": url, "WANGGE_SECRET_KEY": settings.secret_key}
         if args.batch_ms is not None:
             env["WANGGE_STREAM_BATCH_MS"] = str(args.batch_ms)
         log = (root / "server.log").open("w")
@@ -114,8 +105,6 @@ def main() -> None:
                 server.wait(10)
             except subprocess.TimeoutExpired:
                 os.killpg(server.pid, signal.SIGKILL)
-        cluster.destroy()
-        shutil.rmtree(root, ignore_errors=True)
 
 
 def _sources(owner) -> list[tuple[str, int | None, int | None, str, dict]]:

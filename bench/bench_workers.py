@@ -15,14 +15,12 @@ from __future__ import annotations
 import argparse
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-KEY = "bench-workers-key"
 
 
 def _ms(samples: list[float]) -> str:
@@ -38,30 +36,17 @@ def main() -> None:
     args = parser.parse_args()
 
     import numpy as np
-    from sqlalchemy import create_engine, text
+    from sqlalchemy import text
 
-    from gis.db.embedded import EmbeddedCluster
-    from gis.db.migrate import upgrade
-    from gis.load.sample import load_city
+    from bench.cluster import sample_cluster
     from gis.partition import Rules
     from gis.partition.publish import publish_plan
     from gis.partition.store import create_plan
-    from gis.settings import DatabaseSettings
-    from gis.synth import generate_city
     from gis.workers import Position, grid_patrol, nearest_workers, record_positions, worker_patrol
     from gis.workers.live import LOCAL_TIME, list_workers
     from gis.workers.sample import seed_sample_workers
 
-    root = Path(tempfile.mkdtemp(prefix="wangge-bench-workers-", dir="/tmp"))
-    root.chmod(0o755)
-    cluster = EmbeddedCluster(root / "db", ephemeral=True)
-    try:
-        url = cluster.up().url
-        owner = create_engine(url)
-        upgrade(owner)
-        settings = DatabaseSettings(database_url=url, secret_key=KEY)
-        load_city(owner, settings, generate_city("331004", seed=7, scale=args.scale),
-                  say=lambda _: None)  # fmt: skip
+    with sample_cluster("workers", args.scale) as (owner, *_):
         publish_plan(owner, create_plan(owner, "331004000000", name="bench", rules=Rules()),
                      published_by="bench")  # fmt: skip
         now = datetime.now(LOCAL_TIME).replace(hour=15, minute=0, second=0, microsecond=0)
@@ -117,9 +102,6 @@ def main() -> None:
             unvisited = sum(not g["visited"] for g in grids)
             print(f"a week's patrol of {len(grids):,} grids: {(time.perf_counter() - t) * 1000:.0f} "
                   f"ms ({unvisited} not visited)")  # fmt: skip
-        owner.dispose()
-    finally:
-        cluster.destroy()
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from gis.errors import InvalidInput
 from gis.jobs.runner import execute
 from gis.jobs.siting import check
 from tests.common import signed_in
+from tests.siting_case import road_across_smallest_community
 
 
 @pytest.fixture(scope="module")
@@ -26,18 +27,8 @@ def client(settings, engine, sample_city):
 @pytest.fixture(scope="module")
 def community(engine, sample_city):
     """The smallest community, crossed by a road the test adds (removed at the end)."""
-    with engine.begin() as conn:
-        code = conn.execute(text(
-            "SELECT code FROM area WHERE level = 'community' ORDER BY ST_Area(geom) LIMIT 1"
-        )).scalar_one()  # fmt: skip
-        conn.execute(text(
-            "INSERT INTO road (code, name, kind, geom) SELECT 'T15D-ROAD2', '测试路', 'local', "
-            "ST_Multi(ST_MakeLine(ST_PointN(r, 2), ST_PointN(r, 4))) FROM ("
-            "  SELECT ST_ExteriorRing(ST_Envelope(geom)) AS r FROM area WHERE code = :c) s"
-        ), {"c": code})  # fmt: skip
-    yield code
-    with engine.begin() as conn:
-        conn.execute(text("DELETE FROM road WHERE code = 'T15D-ROAD2'"))
+    with road_across_smallest_community(engine) as code:
+        yield code
 
 
 def test_siting_runs_as_a_job_with_both_answers(client, engine, community):

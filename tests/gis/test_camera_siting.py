@@ -26,6 +26,7 @@ from gis.cameras.siting import (
     site_cameras,
 )
 from gis.errors import InvalidInput
+from tests.siting_case import road_across_smallest_community
 
 
 def brute_force(cover: np.ndarray, weights: np.ndarray, k: int) -> float:
@@ -117,18 +118,8 @@ def test_request_bounds_name_the_field(field, value):
 @pytest.fixture(scope="module")
 def community(engine, sample_city):
     """The smallest community, crossed by a road the test adds (removed at the end)."""
-    with engine.begin() as conn:
-        code = conn.execute(text(
-            "SELECT code FROM area WHERE level = 'community' ORDER BY ST_Area(geom) LIMIT 1"
-        )).scalar_one()  # fmt: skip
-        conn.execute(text(
-            "INSERT INTO road (code, name, kind, geom) SELECT 'T15D-ROAD', '测试路', 'local', "
-            "ST_Multi(ST_MakeLine(ST_PointN(r, 1), ST_PointN(r, 3))) FROM ("
-            "  SELECT ST_ExteriorRing(ST_Envelope(geom)) AS r FROM area WHERE code = :c) s"
-        ), {"c": code})  # fmt: skip
-    yield code
-    with engine.begin() as conn:
-        conn.execute(text("DELETE FROM road WHERE code = 'T15D-ROAD'"))
+    with road_across_smallest_community(engine) as code:
+        yield code
 
 
 def test_siting_on_the_database_covers_what_it_says(engine, community):
