@@ -15,7 +15,8 @@ community and back, split the biggest grid in halves, merge the two grids the sp
 made, lock a grid, rebalance the community around it, unlock it. It prints the
 community's size and p50 / p99 / max per edit; the target is p99 < 150 ms for about
 3,000 households and 60 grids (issue 16). The page's redraw (reading the plan, its
-report and buildings again) is timed too, as "reload".
+report and buildings again) is timed too, as "reload"; the first reload includes reading
+the draft ahead into memory, which the test client waits for and a browser does not.
 
 Then it makes a plan of the whole street the community lies in, reads every grid tile
 of the street at the zoom that shows it whole (as a page would, keeping the ETags),
