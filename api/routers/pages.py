@@ -7,11 +7,12 @@ opens it, not a script.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import APIRouter, Request
-from fastapi.responses import FileResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from api.auth import SESSION_COOKIE, bearer, current_user
 from api.schemas.base import body_of
@@ -21,18 +22,33 @@ from gis.errors import NotAuthenticated, SetupError
 
 STATIC = Path(__file__).resolve().parents[1] / "static"
 VENDOR_FILES = ("maplibre-gl.js", "maplibre-gl.css", "noto-sans-sc/index.css")
+SHELL = re.compile(r"^ *<!-- shell: (head|pages|user) -->$", re.M)
 
 router = APIRouter(tags=["pages"])
 
 
-def _page(name: str) -> FileResponse:
+def _page(name: str, current: str) -> HTMLResponse:
     missing = [f for f in VENDOR_FILES if not (STATIC / "vendor" / f).exists()]
     if missing:
         raise SetupError(
             f"the page's assets are missing ({', '.join(missing)}): "
             "run `make setup` (it runs scripts/fetch_assets.py)"
         )
-    return FileResponse(STATIC / name, headers={"Cache-Control": "no-cache"})
+    return HTMLResponse(assemble(name, current), headers={"Cache-Control": "no-cache"})
+
+
+def assemble(name: str, current: str) -> str:
+    """A page with the parts every page shares put in: ``<!-- shell: head -->`` (meta, the
+    map library, the fonts, wangge.css), ``pages`` (brand and the pages' links, ``current``
+    marked) and ``user`` (language switch, who is signed in, sign out), from
+    ``static/shell/``. One copy of each, so the pages cannot drift apart."""
+
+    def part(match: re.Match) -> str:
+        text = (STATIC / "shell" / f"{match[1]}.html").read_text(encoding="utf-8")
+        mark = f'data-page="{current}"'
+        return text.rstrip("\n").replace(mark, f'{mark} aria-current="page"')
+
+    return SHELL.sub(part, (STATIC / name).read_text(encoding="utf-8"))
 
 
 async def page_user(request: Request) -> User | None:
@@ -60,19 +76,19 @@ SIGN_IN_FIRST = {
 
 @router.get(
     "/",
-    response_class=FileResponse,
+    response_class=HTMLResponse,
     responses={200: body_of("text/html", "The page.", fmt=""), **SIGN_IN_FIRST, **problems(503)},
 )
 async def drilldown(request: Request) -> Response:
     """The drill-down map: district → street → community → grid → building → household."""
     if await page_user(request) is None:
         return sign_in_first("/")
-    return _page("index.html")
+    return _page("index.html", "map")
 
 
 @router.get(
     "/command",
-    response_class=FileResponse,
+    response_class=HTMLResponse,
     responses={200: body_of("text/html", "The page.", fmt=""), **SIGN_IN_FIRST, **problems(503)},
 )
 async def command(request: Request) -> Response:
@@ -80,12 +96,12 @@ async def command(request: Request) -> Response:
     each with its timeline and the transitions its reader may make."""
     if await page_user(request) is None:
         return sign_in_first("/command")
-    return _page("command.html")
+    return _page("command.html", "command")
 
 
 @router.get(
     "/planner",
-    response_class=FileResponse,
+    response_class=HTMLResponse,
     responses={200: body_of("text/html", "The page.", fmt=""), **SIGN_IN_FIRST, **problems(503)},
 )
 async def planner(request: Request) -> Response:
@@ -93,4 +109,4 @@ async def planner(request: Request) -> Response:
     live counts and rules, compared with another plan, published."""
     if await page_user(request) is None:
         return sign_in_first("/planner")
-    return _page("planner.html")
+    return _page("planner.html", "planner")
