@@ -35,7 +35,7 @@ def check_file(conn: Connection, area_code: str, file: PlanFile) -> None:
         refuse(file.name, grid_problems(file, set(codes.scalars())))
     else:
         rows = conn.execute(query("gis.partition", "plans", "building_communities"), area)
-        comm_of = pd.Series(dict(rows.tuples().all()), dtype=object)
+        comm_of = pd.Series(dict(rows.all()), dtype=object)
         refuse(file.name, assignment_problems(file, comm_of))
 
 
