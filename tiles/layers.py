@@ -52,7 +52,8 @@ LAYERS: dict[str, Layer] = {
             "grids", "grids.sql", minzoom=10, change_layer="grids",
             fields={"code": "String", "name": "String", "households": "Number",
                     "area_m2": "Number", "plan_id": "Number", "community_code": "String"},
-            description="Grids of the published plan, or of ?plan=ID",
+            description="Grids of the published plan, or of ?plan=ID (in your scope); "
+                        "households only of your scope's grids",
         ),
         Layer(
             "buildings", "buildings.sql", minzoom=12, change_layer="buildings",

@@ -1,7 +1,9 @@
 -- name: stats
 -- Statistics of the areas :codes, each summed over every community under it (ltree
--- <@). Stable counts come from the community_stats view (refreshed by every load);
--- open incidents and published grids are counted live.
+-- <@). Stable counts come from the community_stats view (refreshed by every load)
+-- through scoped_community_stats, which withholds (NULL) the counts of communities
+-- outside the reader's scope (migration 0025); open incidents (row-level security) and
+-- published grids are counted live.
 WITH target AS (
     SELECT id, code, path FROM area WHERE code = ANY(:codes)
 ), community AS (
@@ -35,7 +37,7 @@ SELECT t.code,
        coalesce(sum(s.grid_workers), 0)::bigint AS grid_workers
 FROM target t
 LEFT JOIN community c ON c.target = t.code
-LEFT JOIN community_stats s ON s.community_id = c.id
+LEFT JOIN scoped_community_stats s ON s.community_id = c.id
 LEFT JOIN i ON i.community_id = c.id
 LEFT JOIN g ON g.community_id = c.id
 GROUP BY t.code;
@@ -61,9 +63,16 @@ WHERE parent_id = :id ORDER BY code;
 
 -- name: published_grids
 -- The community's grids under the published plan, the level below it in the drill-down.
-SELECT g.code, g.name, g.households, round(g.area_m2) AS area_m2,
-       (SELECT count(*) FROM building_grid bg WHERE bg.grid_id = g.id) AS buildings
+-- Their households only where the reader sees the community's (or it is their grid),
+-- and their buildings counted through building, whose row-level security decides.
+SELECT g.code, g.name,
+       CASE WHEN s.seen OR g.id = (SELECT wangge_scope_grid()) THEN g.households END
+           AS households,
+       round(g.area_m2) AS area_m2,
+       (SELECT count(*) FROM building_grid bg JOIN building b ON b.id = bg.building_id
+        WHERE bg.grid_id = g.id) AS buildings
 FROM grid g JOIN grid_plan p ON p.id = g.plan_id AND p.status = 'published'
+LEFT JOIN scoped_community_stats s ON s.community_id = g.community_id
 WHERE g.community_id = :id ORDER BY g.code;
 
 -- name: by_code

@@ -1,10 +1,12 @@
 -- name: detail
--- One grid of the published plan with its live counts.
+-- One grid of the published plan with its live counts (each of the reader's scope).
 SELECT g.id, g.code, g.name, g.households AS households_planned, round(g.area_m2) AS area_m2,
        c.code AS community_code, c.name AS community_name, p.id AS plan_id,
        ST_XMin(g.geom) AS xmin, ST_YMin(g.geom) AS ymin,
        ST_XMax(g.geom) AS xmax, ST_YMax(g.geom) AS ymax,
-       (SELECT count(*) FROM building_grid bg WHERE bg.grid_id = g.id) AS buildings,
+       -- Through building: building_grid has no row-level security, building does.
+       (SELECT count(*) FROM building_grid bg JOIN building b ON b.id = bg.building_id
+        WHERE bg.grid_id = g.id) AS buildings,
        (SELECT count(*) FROM building_grid bg JOIN household h ON h.building_id = bg.building_id
         WHERE bg.grid_id = g.id) AS households,
        (SELECT count(*) FROM building_grid bg JOIN household h ON h.building_id = bg.building_id
