@@ -45,8 +45,10 @@ def footprint_cells(
     ``site_cell[b]`` is building b's cell; a footprint too small to keep a sample of its
     own (all its samples fell on another's) gets the cell holding its anchor.
     """
-    xy, owner = _samples(anchors, footprints)
-    order = np.lexsort((owner, community[owner]))
+    xy, owner = _samples(anchors, footprints, community)
+    # By position within each building: which of two samples within a millimetre is
+    # kept, and the order Qhull sees, depend on the community alone.
+    order = np.lexsort((xy[:, 1], xy[:, 0], owner, community[owner]))
     xy, owner = xy[order], owner[order]
     cells = owner_cells(polygons, xy, community[owner], owner)
     n_build = len(anchors)
@@ -79,7 +81,7 @@ def footprint_cells(
 
 
 def _samples(
-    anchors: NDArray[np.float64], footprints: NDArray[np.object_]
+    anchors: NDArray[np.float64], footprints: NDArray[np.object_], community: NDArray[np.int64]
 ) -> tuple[NDArray[np.float64], NDArray[np.int64]]:
     """Points on every footprint's shrunk outline, dense only where another is near.
 
@@ -90,6 +92,9 @@ def _samples(
     between them the wall itself: a wall's samples are its corners, points on a
     lattice common to all walls of that direction, and the projections of the samples
     of the walls touching it. A building left without samples keeps its anchor.
+    Cells are made per community, so only walls of the same community count, and the
+    lattice is anchored at the community's own corner: a community gets the same
+    samples whichever communities share the call (chunks can be built apart).
     """
     n = len(anchors)
     poly = shapely.get_type_id(footprints) >= 3
@@ -107,27 +112,42 @@ def _samples(
     if len(xy) == 0:  # points, or footprints too small to shrink
         return anchors, np.arange(n)
     corners = np.r_[ring[1:] == ring[:-1], False]  # all but each ring's closing point
-    origin = xy.min(axis=0)  # differences of nearby walls stay exact
-    p0, p1 = p0 - origin, p1 - origin
-    gap, touch_a, touch_b = _gaps(p0, p1, seg_owner)
+    # Per community, its lowest corner: differences of nearby walls stay exact.
+    xy_comm = community[ring_owner[ring]]  # buildings come sorted by community
+    start = np.flatnonzero(np.r_[True, xy_comm[1:] != xy_comm[:-1]])
+    origin = np.zeros((int(community.max(initial=0)) + 1, 2))
+    origin[xy_comm[start]] = np.minimum.reduceat(xy, start)
+    seg_comm = community[seg_owner]
+    l0, l1 = p0 - origin[seg_comm], p1 - origin[seg_comm]
+    gap, touch_a, touch_b = _gaps(p0, p1, l0, l1, seg_owner, seg_comm)
+    p0, p1 = l0, l1
     lat, lat_seg = _lattice(p0, p1, _spacing(gap))
     # A touching wall also gets the corners and lattice points of the walls it touches.
     src = np.r_[p0, p1, lat]
     src_seg = np.r_[np.arange(len(p0)), np.arange(len(p0)), lat_seg]
     proj, proj_seg = _projected(p0, p1, src, src_seg, touch_a, touch_b)
-    pts = np.vstack([xy[corners], lat + origin, proj + origin])
+    pts = np.vstack(
+        [xy[corners], lat + origin[seg_comm[lat_seg]], proj + origin[seg_comm[proj_seg]]]
+    )
     own = np.r_[ring_owner[ring[corners]], seg_owner[lat_seg], seg_owner[proj_seg]]
     lone = np.setdiff1d(np.arange(n), own)
     return np.vstack([pts, anchors[lone]]), np.r_[own, lone]
 
 
 def _gaps(
-    p0: NDArray[np.float64], p1: NDArray[np.float64], owner: NDArray[np.int64]
+    a0: NDArray[np.float64],
+    a1: NDArray[np.float64],
+    p0: NDArray[np.float64],
+    p1: NDArray[np.float64],
+    owner: NDArray[np.int64],
+    comm: NDArray[np.int64],
 ) -> tuple[NDArray[np.float64], NDArray[np.int64], NDArray[np.int64]]:
-    """Distance from each segment to the nearest other building's, and touching pairs."""
-    lines = shapely.linestrings(np.stack([p0, p1], axis=1))
+    """Distance from each segment to the nearest other building's of its community, and
+    touching pairs: candidates by position (``a0``/``a1``), distances in the community's
+    frame (``p0``/``p1``)."""
+    lines = shapely.linestrings(np.stack([a0, a1], axis=1))
     tree = shapely.STRtree(lines)
-    lo, hi = np.minimum(p0, p1), np.maximum(p0, p1)
+    lo, hi = np.minimum(a0, a1), np.maximum(a0, a1)
     gap = np.full(len(p0), np.inf)
     ta, tb = [], []
     for s in range(0, len(p0), _CHUNK):
@@ -135,7 +155,7 @@ def _gaps(
         boxes = shapely.box(*(lo[s:e] - NEAR_M).T, *(hi[s:e] + NEAR_M).T)
         a, b = tree.query(boxes)
         a += s
-        other = owner[a] != owner[b]
+        other = (owner[a] != owner[b]) & (comm[a] == comm[b])
         a, b = a[other], b[other]
         d = _segment_distance(p0[a], p1[a], p0[b], p1[b])
         np.minimum.at(gap, a, d)

@@ -22,7 +22,8 @@ _GRID_M = 1e-3  # precision of dissolved cells' vertices
 _JITTER_M = 1e-5
 _SLIVER_M2 = 1e-4  # a repaired cell's lobes smaller than this are dropped
 _FLAT_SIN = 1e-7  # triangles flatter than this are collinear sites
-_BATCH_SITES = 2_000  # Qhull is superlinear: small communities share a call, large ones not
+_BATCH_SITES = 2_000  # communities whose triangles are handled at once
+_DUMMIES = 8.0 * np.array([[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]])  # in spans
 
 
 @dataclass(frozen=True)
@@ -57,8 +58,8 @@ def owner_cells(
     triangle once), so no per-point polygon is built and nothing is dissolved: the
     per-point cells and their union took two thirds of the time on dense outlines.
     Points closer than a millimetre are one site, owned by the first of them.
-    Communities are triangulated in batches of about ``_BATCH_SITES`` sites, each
-    community far enough from the next that neither sees the other's points.
+    Communities are triangulated one by one (each in its own frame), and the rest is
+    done in batches of about ``_BATCH_SITES`` sites.
     """
     n_comm = len(polygons)
     first = _snap_first(points, community)
@@ -73,14 +74,15 @@ def owner_cells(
     tri_owner, tri_nb, centres = [], [], []
     offset = 0
     for batch in _batches(np.flatnonzero(split), np.diff(ptr)):
-        simplices, nb, cc, slot = _triangles(sites, ptr, batch, centre, span)
-        so = np.r_[site_owner[_take(ptr, batch)], np.full(4 * len(batch), -1, dtype=np.int64)]
+        simplices, nb, cc = _triangles(sites, ptr, batch, centre, span)
+        n_dummy = len(_DUMMIES) * len(batch)
+        so = np.r_[site_owner[_take(ptr, batch)], np.full(n_dummy, -1, dtype=np.int64)]
         tri_owner.append(so[simplices])
         tri_nb.append(np.where(nb >= 0, nb + offset, -1))
         centres.append(cc)
         offset += len(simplices)
-        for c, o in zip(batch, slot, strict=True):
-            shift[site_owner[ptr[c] : ptr[c + 1]]] = centre[c] - o
+        for c in batch:
+            shift[site_owner[ptr[c] : ptr[c + 1]]] = centre[c]
     if tri_owner:
         t_owner, t_nb, cc = np.vstack(tri_owner), np.vstack(tri_nb), np.vstack(centres)
     else:
@@ -98,7 +100,7 @@ def owner_cells(
     comm_of_owner[owner] = community
     cell_comm = np.r_[comm_of_owner[cell_owner[:n_ring_cells]], whole_comm].astype(np.int64)
     whole = np.r_[np.zeros(n_ring_cells, bool), np.ones(len(whole_comm), bool)]
-    same = cell_comm[ra] == cell_comm[rb]  # batch neighbours meet only far outside
+    same = cell_comm[ra] == cell_comm[rb]  # (always: each community is triangulated alone)
     return OwnerCells(geometry, cell_owner, cell_comm, whole, ra[same], rb[same], ridge[same])
 
 
@@ -106,7 +108,7 @@ def _snap_first(points: NDArray[np.float64], community: NDArray[np.int64]) -> ND
     """Index of the first point of each distinct site (to ``SNAP_M``) of each community."""
     if len(points) == 0:
         return np.empty(0, dtype=np.int64)
-    keys = np.round((points - points.min(axis=0)) / SNAP_M).astype(np.int64)
+    keys = np.round(points / SNAP_M).astype(np.int64)  # a fixed grid: the same in any call
     order = np.lexsort((keys[:, 1], keys[:, 0], community))
     k, c = keys[order], community[order]
     new = np.r_[True, np.any(k[1:] != k[:-1], axis=1) | (c[1:] != c[:-1])]
@@ -145,39 +147,49 @@ def _take(ptr: NDArray[np.int64], comms: NDArray[np.int64]) -> NDArray[np.int64]
 
 
 def _triangles(sites, ptr, batch, centre, span):
-    """Counter-clockwise Delaunay triangles of a batch of communities, side by side.
+    """Counter-clockwise Delaunay triangles of a batch of communities, one Qhull call each.
 
-    Each community is moved to its own slot, with four dummies at 8 spans around it
-    so that no point of the community is nearer to them than to a site, and slots
-    24 spans apart so that no point of a community is nearer to another's points.
+    Each community is triangulated alone, centred on its box, with four dummies at 8
+    spans around it so that no point of the community is nearer to them than to a
+    site: its triangles, jitter and circumcentres are the same whatever else is built
+    in the call (side by side in one call, far-off slots cost Qhull the precision that
+    keeps a triangulation Delaunay, and a call costs only some 30 µs).
     Returns triangles over the batch's sites then dummies (community by community),
-    their neighbours (``nb[t, k]`` across the edge opposite vertex k, -1 on the hull),
-    circumcentres in batch coordinates, and each community's slot origin.
+    their neighbours (``nb[t, k]`` across the edge opposite vertex k, -1 on the hull)
+    and circumcentres relative to each triangle's community centre.
     """
     idx = _take(ptr, batch)
     count = ptr[batch + 1] - ptr[batch]
-    width = 12.0 * span[batch]
-    slot_x = np.cumsum(2.0 * width) - width  # each slot's centre
-    slot = np.column_stack([slot_x, np.zeros(len(batch))])
-    local = sites[idx] - np.repeat(centre[batch] - slot, count, axis=0)
-    corners = np.array([[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]])
-    dummies = (slot[:, None, :] + 8.0 * span[batch, None, None] * corners).reshape(-1, 2)
+    local = sites[idx] - np.repeat(centre[batch], count, axis=0)
+    dummies = (span[batch, None, None] * _DUMMIES).reshape(-1, 2)
     pts = np.vstack([local, dummies])
     # Walls sampled at matched positions are cocircular by the thousand, and Qhull's
     # merging of such facets made it 4× slower; a jitter far below the 1 mm grid of the
     # sites only picks one of the equally valid triangulations. Circumcentres come from
-    # the exact sites, so cocircular triangles still share one Voronoi vertex.
-    moved = pts + np.random.default_rng(0).normal(0.0, _JITTER_M, pts.shape)
-    try:
-        tri = Delaunay(moved)
-    except QhullError:  # pragma: no cover - dummies make the input full-dimensional
-        tri = Delaunay(moved, qhull_options="QJ")
-    s = tri.simplices.astype(np.int64)
-    nb = tri.neighbors.astype(np.int64)
+    # the exact sites, so cocircular triangles still share one Voronoi vertex. It is
+    # drawn per community (by rank within it), so a community's triangulation is its own.
+    n_dummy = len(_DUMMIES)
+    table = np.random.default_rng(0).normal(0.0, _JITTER_M, (n_dummy + int(count.max()), 2))
+    rank = np.arange(len(idx)) - np.repeat(np.cumsum(count) - count, count)
+    moved = pts + np.vstack([table[n_dummy + rank], np.tile(table[:n_dummy], (len(batch), 1))])
+    first = np.cumsum(count) - count
+    simplices, neighbours = [], []
+    n_tri = 0
+    for i, (s0, n) in enumerate(zip(first, count, strict=True)):
+        rows = np.r_[s0 : s0 + n, len(idx) + i * n_dummy + np.arange(n_dummy)]
+        try:
+            tri = Delaunay(moved[rows])
+        except QhullError:  # pragma: no cover - dummies make the input full-dimensional
+            tri = Delaunay(moved[rows], qhull_options="QJ")
+        simplices.append(rows[tri.simplices])
+        neighbours.append(np.where(tri.neighbors >= 0, tri.neighbors + n_tri, -1))
+        n_tri += len(tri.simplices)
+    s = np.vstack(simplices).astype(np.int64)
+    nb = np.vstack(neighbours).astype(np.int64)
     cw = _orientation(moved[s]) < 0
     s[cw] = s[cw][:, [0, 2, 1]]
     nb[cw] = nb[cw][:, [0, 2, 1]]
-    return s, nb, _centres(pts[s], moved[s], nb), slot
+    return s, nb, _centres(pts[s], moved[s], nb)
 
 
 def _centres(exact, moved, nb) -> NDArray[np.float64]:
@@ -286,7 +298,12 @@ def _assemble(rings, ring_owner, exterior):
 def _repaired(geoms: NDArray[np.object_]) -> NDArray[np.object_]:
     """Valid cells, without the sub-millimetre lobes that repairing a ring can leave
     (each would become a unit of its own and a grid in two pieces)."""
-    fixed = shapely.make_valid(geoms)
+    # make_valid puts the crossing of two edges off the grid, where the neighbour's
+    # boundary does not follow it: back to the grid, so shared edges stay shared (a
+    # sliver along them split a grid in two); then without the grid, which shapely
+    # would keep with the geometry and clip the cell on.
+    fixed = shapely.set_precision(shapely.make_valid(geoms), _GRID_M)
+    fixed = shapely.set_precision(fixed, 0.0)
     parts, idx = shapely.get_parts(shapely.get_parts(fixed), return_index=True)
     _, outer = shapely.get_parts(fixed, return_index=True)
     idx = outer[idx]
