@@ -318,11 +318,9 @@ def _child(areas_path: str, buildings_path: str, seed: int) -> None:
     areas, builds = gpd.read_parquet(areas_path), gpd.read_parquet(buildings_path)
     partition(areas.iloc[:2], builds.iloc[:50])  # load numba's cache outside the timing
     memory = TreeMemory()
-    t, cpu = time.perf_counter(), time.process_time()
+    t, cpu = time.perf_counter(), _cpu_with_workers()
     plan = partition(areas, builds, seed=seed)
-    seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
-    workers = resource.getrusage(resource.RUSAGE_CHILDREN)  # the unit builders, ended
-    cpu += workers.ru_utime + workers.ru_stime
+    seconds, cpu = time.perf_counter() - t, _cpu_with_workers() - cpu
     r = plan.report
     rss = max(_peak_rss_gib(), memory.stop())
     print(
@@ -345,6 +343,12 @@ def _child(areas_path: str, buildings_path: str, seed: int) -> None:
             }
         )
     )
+
+
+def _cpu_with_workers() -> float:
+    """CPU seconds of this process and its ended children (the unit builders)."""
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return time.process_time() + kids.ru_utime + kids.ru_stime
 
 
 class TreeMemory:
@@ -419,9 +423,9 @@ def footprints(quick: bool, seed: int) -> None:
         unit_graph(inputs, (None,) * len(inputs.crs))
         units_s = time.perf_counter() - t
         ref = _momepy_seconds(areas, builds) if len(builds) <= 5_000 else "-"
-        t, cpu = time.perf_counter(), time.process_time()
+        t, cpu = time.perf_counter(), _cpu_with_workers()
         r = partition(areas, builds, seed=seed).report
-        e2e, e2e_cpu = time.perf_counter() - t, time.process_time() - cpu
+        e2e, e2e_cpu = time.perf_counter() - t, _cpu_with_workers() - cpu
         low = r.households_min
         rows.append(
             (
