@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -51,6 +52,22 @@ from gis.settings import (
 )
 from tiles.cache import TileCache
 from tiles.database import open_tile_pool
+
+_FROZEN = threading.Event()
+
+
+def freeze_startup() -> None:
+    """Move what the first startup made out of the collector's way, once per process.
+
+    It lives as long as the process: frozen, the collector's full passes skip it.
+    Unfrozen, one such pass over the imported libraries took about 220 ms, the whole of
+    a slow planner edit (bench/bench_planner.py, issue 16). Once only: a second app in
+    the same process (the tests make dozens) would freeze the first one's leftovers.
+    """
+    if not _FROZEN.is_set():
+        _FROZEN.set()
+        gc.collect()
+        gc.freeze()
 
 
 def create_app(
@@ -102,11 +119,7 @@ def create_app(
         await app.state.queue.open_async()
         app.state.jobs = Jobs(app.state.database, app.state.queue, job_settings)
         app.state.surfaces = analyses.Surfaces()
-        # What startup made lives as long as the process: frozen, the collector's full
-        # passes skip it. Unfrozen, one such pass over the imported libraries took about
-        # 220 ms, the whole of a slow planner edit (bench/bench_planner.py, issue 16).
-        gc.collect()
-        gc.freeze()
+        freeze_startup()
         try:
             yield
         finally:

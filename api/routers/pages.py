@@ -48,7 +48,10 @@ def assemble(name: str, current: str) -> str:
         mark = f'data-page="{current}"'
         return text.rstrip("\n").replace(mark, f'{mark} aria-current="page"')
 
-    return SHELL.sub(part, (STATIC / name).read_text(encoding="utf-8"))
+    html = SHELL.sub(part, (STATIC / name).read_text(encoding="utf-8"))
+    if "<!-- shell:" in html:  # a part misnamed, or a line that is not the marker alone
+        raise SetupError(f"{name}: a <!-- shell: ... --> marker names no part of static/shell/")
+    return html
 
 
 async def page_user(request: Request) -> User | None:

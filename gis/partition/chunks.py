@@ -19,14 +19,17 @@ from __future__ import annotations
 import multiprocessing
 import os
 import threading
+import time
 from collections.abc import Iterator
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, replace
 
 import numpy as np
 import shapely
 from numpy.typing import NDArray
 
+from gis.errors import WanggeError
 from gis.partition.inputs import Inputs
 from gis.partition.units import Units, build_units
 
@@ -57,10 +60,23 @@ def unit_parts(
     if n <= 1:
         units = [build_units(*args) for _, _, args in tasks]
     else:
-        with ProcessPoolExecutor(n, mp_context=_context()) as pool:
-            packed = pool.map(_build_packed, [_pack_args(args) for _, _, args in tasks])
-            units = [_unpack_units(u) for u in packed]
+        units = _in_pool(n, [args for _, _, args in tasks])
     return [Part(comms, mine, u) for (comms, mine, _), u in zip(tasks, units, strict=True)]
+
+
+def _in_pool(n: int, tasks: list[tuple]) -> list[Units]:
+    pool = ProcessPoolExecutor(
+        n, mp_context=_context(), initializer=_watch_parent, initargs=(os.getpid(),)
+    )
+    try:
+        with pool:
+            return [_unpack_units(u) for u in pool.map(_build_packed, map(_pack_args, tasks))]
+    except BrokenProcessPool as exc:  # a worker killed: by the kernel, for memory, mostly
+        raise WanggeError(
+            f"a process building the grid units of {len(tasks)} chunks of communities "
+            "ended abruptly, most likely for want of memory: partition fewer communities "
+            "at a time, or with workers=1"
+        ) from exc
 
 
 def _tasks(inputs: Inputs, barriers: tuple, chunk_buildings: int) -> Iterator[tuple]:
@@ -69,12 +85,14 @@ def _tasks(inputs: Inputs, barriers: tuple, chunk_buildings: int) -> Iterator[tu
     per_comm = np.bincount(inputs.building_comm[placed], minlength=len(inputs.codes))
     for i in range(len(inputs.crs)):
         group = np.flatnonzero(inputs.crs_of == i)
+        lines = barriers[i]
+        tree = shapely.STRtree(lines) if lines is not None and len(lines) else None
         for comms in _chunks(group, per_comm[group], chunk_buildings):
             mine = np.isin(inputs.building_comm, comms) & placed
             local = np.searchsorted(comms, inputs.building_comm[mine])
             polygons = inputs.polygons[comms]
-            lines = _near(barriers[i], polygons)
-            yield comms, mine, (polygons, inputs.anchors[mine], local, inputs.clipped[mine], lines)
+            near = _near(lines, tree, polygons)
+            yield comms, mine, (polygons, inputs.anchors[mine], local, inputs.clipped[mine], near)
 
 
 def _chunks(comms: NDArray[np.int64], sizes: NDArray[np.int64], limit: int) -> list[NDArray]:
@@ -88,27 +106,43 @@ def _chunks(comms: NDArray[np.int64], sizes: NDArray[np.int64], limit: int) -> l
     return np.split(comms, cuts) if comms.size else []
 
 
-def _near(lines: NDArray[np.object_] | None, polygons: NDArray[np.object_]):
-    """The barrier lines within the chunk's bounds (all of them reach no other chunk)."""
-    if lines is None or len(lines) == 0 or len(polygons) == 0:
+def _near(lines, tree, polygons: NDArray[np.object_]):
+    """The barrier lines that meet the chunk's box: every segment between two of its
+    units' anchors lies in it, so these are all a barrier test there can cross."""
+    if tree is None or len(polygons) == 0:
         return lines
     box = shapely.box(*shapely.total_bounds(polygons))
-    return lines[np.sort(shapely.STRtree(lines).query(box, predicate="intersects"))]
+    return lines[np.sort(tree.query(box, predicate="intersects"))]
 
 
 def _context() -> multiprocessing.context.BaseContext:
-    """Fork from a script's or a notebook's main thread (others at most daemons, such as
-    tqdm's monitor): nothing is imported again, and a script without a ``__main__``
-    guard works. From any other thread (a request or a job in the API or the worker) a
-    fork could copy a lock another thread holds (Qhull's, mid-triangulation) and hang,
-    so a clean fork server starts the workers; those entry points are guarded, as it
-    imports the main module."""
-    others = [t for t in threading.enumerate() if t is not threading.current_thread()]
-    if threading.current_thread() is threading.main_thread() and all(t.daemon for t in others):
+    """Fork where this process runs one thread (a script, the CLI): nothing is imported
+    again, and a script without a ``__main__`` guard works. With other threads (the API,
+    the job worker, a progress bar's monitor) a fork could copy a lock one of them holds
+    (Qhull's, mid-triangulation) and hang, so a clean fork server starts the workers. It
+    runs the main module again if that is a file: scripts must guard their ``main()``
+    (the ``wangge`` command and pytest do; ``python -m`` modules are not run again)."""
+    if threading.active_count() == 1:
         return multiprocessing.get_context("fork")
     context = multiprocessing.get_context("forkserver")
     context.set_forkserver_preload(_PRELOAD)
     return context
+
+
+def _watch_parent(parent: int) -> None:
+    """In each worker: end when the process that started the pool is gone (a job worker
+    killed mid-partition), rather than wait for chunks forever; nothing else tells a
+    fork server's children."""
+
+    def watch() -> None:
+        while True:
+            time.sleep(1.0)
+            try:
+                os.kill(parent, 0)
+            except ProcessLookupError:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="wangge-parent-watch", daemon=True).start()
 
 
 def _workers(workers: int | None, tasks: int) -> int:

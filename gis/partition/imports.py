@@ -127,7 +127,7 @@ def _from_assignment(file: PlanFile, communities, buildings, rules: Rules) -> Pl
     building_grid = np.full(len(inputs.ids), -1, dtype=np.int64)
     building_grid[found.to_numpy()] = np.searchsorted(codes, rows["grid_code"])
     lines = prepare_barriers(None, inputs)
-    units = unit_graph(inputs, lines)
+    units = unit_graph(inputs, lines, workers=1)  # a request or a job: no pool
     empty = np.full(len(codes), None, dtype=object)
     unit_grid = fill_from_neighbours(
         units, _unit_grids(inputs, units, building_grid, empty, grid_comm)

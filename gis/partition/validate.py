@@ -76,7 +76,9 @@ def plan_from_tables(
     inputs = prepare(communities, buildings, columns or Columns())
     lines = prepare_barriers(barriers, inputs)
     grid_comm, grid_code, grid_geom, building_grid, _ = _map_plan(shell, inputs)
-    units = unit_graph(inputs, lines)
+    # in the process that reads the plan (an API request, maybe under the plan's row
+    # lock): no pool of worker processes there
+    units = unit_graph(inputs, lines, workers=1)
     unit_grid = _unit_grids(inputs, units, building_grid, grid_geom, grid_comm)
     alive = grid_comm >= 0
     wgs = (grids if grids.crs == 4326 else to_wgs84(grids)).geometry.to_numpy()

@@ -80,3 +80,15 @@ def test_the_plan_does_not_depend_on_the_processes(town, monkeypatch) -> None:
     two = partition(*town, seed=2, workers=2)
     assert one.assignment.equals(two.assignment)
     assert one.report.violations == two.report.violations
+
+
+def test_the_chunk_size_does_not_change_the_units(town) -> None:
+    """A community's units depend on its own buildings alone, so one chunk per community
+    gives what one chunk of everything gives (the old town's communities touch, their
+    boundaries running between touching houses)."""
+    inputs = prepare(*town)
+    barriers = (None,) * len(inputs.crs)
+    whole = unit_graph(inputs, barriers, workers=1, chunk_buildings=10**9)
+    apart = unit_graph(inputs, barriers, workers=1, chunk_buildings=1)
+    assert len(unit_parts(inputs, barriers, workers=1, chunk_buildings=1)) == len(inputs.codes)
+    assert_same_units(whole, apart)
