@@ -298,12 +298,11 @@ def _assemble(rings, ring_owner, exterior):
 def _repaired(geoms: NDArray[np.object_]) -> NDArray[np.object_]:
     """Valid cells, without the sub-millimetre lobes that repairing a ring can leave
     (each would become a unit of its own and a grid in two pieces)."""
-    # make_valid puts the crossing of two edges off the grid, where the neighbour's
-    # boundary does not follow it: back to the grid, so shared edges stay shared (a
-    # sliver along them split a grid in two); then without the grid, which shapely
-    # would keep with the geometry and clip the cell on.
-    fixed = shapely.set_precision(shapely.make_valid(geoms), _GRID_M)
-    fixed = shapely.set_precision(fixed, 0.0)
+    # make_valid puts the crossing of two edges off the grid, on the neighbour's edge
+    # but not a vertex of it: units.py sews the two (it snaps the neighbour to it).
+    # Not set_precision: snap rounding also bends every edge passing within half a
+    # millimetre of a vertex, and a long ridge then left its neighbour's by 32 µm.
+    fixed = shapely.make_valid(geoms)
     parts, idx = shapely.get_parts(shapely.get_parts(fixed), return_index=True)
     _, outer = shapely.get_parts(fixed, return_index=True)
     idx = outer[idx]

@@ -40,6 +40,8 @@ _MUST_LINK_M2 = 0.5  # footprint area reaching into another cell that forces a m
 _OVERLAP_M2 = 1.0  # two footprints sharing more than this are one building in practice
 _INSET_M = 2e-3  # beyond the 1 mm grid of the cells' vertices
 _LINK_AFFINITY = 1e-3  # islands are tied to the mainland by a nearly free edge
+_GRID_M = 1e-3  # cells' own vertices lie on this absolute grid
+_SEAM_M = 1e-5  # computed vertices (clip, repair) this close are one point, or on an edge
 
 
 @dataclass(frozen=True)
@@ -105,6 +107,55 @@ def _clip(cells: Cells, polygons: NDArray[np.object_]) -> NDArray[np.object_]:
     out = cells.geometry.copy()
     todo = ~inside & ~cells.whole
     out[todo] = shapely.intersection(cells.geometry[todo], owner[todo])
+    return _sew(out, cells)
+
+
+def _sew(out: NDArray[np.object_], cells: Cells) -> NDArray[np.object_]:
+    """Cells whose computed vertices agree with their neighbours'.
+
+    Vertices off the 1 mm grid were computed: where clipping crosses a ridge with the
+    community's boundary (each of the two cells computes it, and they can differ in
+    the last bit), or where a repair puts the crossing of two edges (on the
+    neighbour's edge, but not a vertex of it). Two cells then share an edge only up
+    to 1e-10 m: a hair-thin gap open to the outside, and the union of both touches
+    at a point only (a grid in two pieces). Such vertices within ``_SEAM_M`` become
+    one point (the first in coordinate order), and every cell of the community that
+    comes that close to it is snapped to it: vertex moved, or inserted in the edge.
+    """
+    xy, idx = shapely.get_coordinates(out, return_index=True)
+    k = xy / _GRID_M
+    off = (np.abs(k - np.round(k)) > 1e-3).any(axis=1) & ~cells.whole[idx]
+    if not off.any():
+        return out
+    comm = cells.community[idx[off]]
+    rows = np.unique(np.column_stack([comm, xy[off]]), axis=0)  # by community, x, y
+    comm, pts = rows[:, 0].astype(np.int64), shapely.points(rows[:, 1:])
+    a, b = shapely.STRtree(pts).query(pts, predicate="dwithin", distance=_SEAM_M)
+    same = comm[a] == comm[b]
+    n = len(pts)
+    _, group = connected_components(
+        sp.csr_matrix((np.ones(same.sum()), (a[same], b[same])), (n, n))
+    )
+    first = np.full(group.max() + 1, n)
+    np.minimum.at(first, group, np.arange(n))
+    canon = np.unique(first)
+    pts, comm = pts[canon], comm[canon]
+    p, c = shapely.STRtree(out).query(pts, predicate="dwithin", distance=_SEAM_M)
+    keep = (cells.community[c] == comm[p]) & ~cells.whole[c]
+    c, p = c[keep], p[keep]
+    if not c.size:
+        return out
+    order = np.argsort(c, kind="stable")
+    c, p = c[order], p[order]
+    cell, start = np.unique(c, return_index=True)
+    refs = shapely.multipoints(
+        shapely.get_coordinates(pts[p]),
+        indices=np.repeat(np.arange(len(cell)), np.diff(np.r_[start, len(c)])),
+    )
+    snapped = shapely.snap(out[cell], refs, _SEAM_M)
+    ok = shapely.is_valid(snapped) & ~shapely.is_empty(snapped)
+    out = out.copy()
+    out[cell[ok]] = snapped[ok]
     return out
 
 
