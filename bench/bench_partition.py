@@ -318,11 +318,13 @@ def _child(areas_path: str, buildings_path: str, seed: int) -> None:
     areas, builds = gpd.read_parquet(areas_path), gpd.read_parquet(buildings_path)
     partition(areas.iloc[:2], builds.iloc[:50])  # load numba's cache outside the timing
     memory = TreeMemory()
-    t, cpu = time.perf_counter(), _cpu_with_workers()
+    t, cpu = time.perf_counter(), time.process_time()
     plan = partition(areas, builds, seed=seed)
-    seconds, cpu = time.perf_counter() - t, _cpu_with_workers() - cpu
+    seconds, cpu = time.perf_counter() - t, time.process_time() - cpu
     r = plan.report
-    rss = max(_peak_rss_gib(), memory.stop())
+    peak, workers_cpu = memory.stop()
+    cpu += workers_cpu
+    rss = max(_peak_rss_gib(), peak)
     print(
         json.dumps(
             {
@@ -345,33 +347,43 @@ def _child(areas_path: str, buildings_path: str, seed: int) -> None:
     )
 
 
-def _cpu_with_workers() -> float:
-    """CPU seconds of this process and its ended children (the unit builders)."""
-    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return time.process_time() + kids.ru_utime + kids.ru_stime
-
-
 class TreeMemory:
-    """Peak memory of this process and its children together (the engine builds units in
-    worker processes): the sum of their proportional set sizes, so pages a forked worker
-    shares with this process count once, sampled every 0.1 s."""
+    """Peak memory of this process and its descendants together (the engine builds units
+    in worker processes, forked or from a fork server): the sum of their proportional set
+    sizes, so pages a forked worker shares with this process count once; and the CPU
+    time of the descendants (a fork server's workers are not this process's children, so
+    getrusage would miss them). Sampled every 0.1 s."""
 
     def __init__(self) -> None:
         import threading
 
         self.peak = 0.0
+        self._cpu: dict[int, float] = {}
         self._done = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
+        me = os.getpid()
         while not self._done.wait(0.1):
-            self.peak = max(self.peak, sum(map(_pss_gib, _tree(os.getpid()))))
+            pids = _tree(me)
+            self.peak = max(self.peak, sum(map(_pss_gib, pids)))
+            for pid in pids[1:]:
+                self._cpu[pid] = max(self._cpu.get(pid, 0.0), _cpu_s(pid))
 
-    def stop(self) -> float:
+    def stop(self) -> tuple[float, float]:
+        """Peak memory (GiB) and the descendants' CPU seconds."""
         self._done.set()
         self._thread.join()
-        return self.peak
+        return self.peak, sum(self._cpu.values())
+
+
+def _cpu_s(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
 
 
 def _tree(pid: int) -> list[int]:
@@ -423,9 +435,10 @@ def footprints(quick: bool, seed: int) -> None:
         unit_graph(inputs, (None,) * len(inputs.crs))
         units_s = time.perf_counter() - t
         ref = _momepy_seconds(areas, builds) if len(builds) <= 5_000 else "-"
-        t, cpu = time.perf_counter(), _cpu_with_workers()
+        watch = TreeMemory()
+        t, cpu = time.perf_counter(), time.process_time()
         r = partition(areas, builds, seed=seed).report
-        e2e, e2e_cpu = time.perf_counter() - t, _cpu_with_workers() - cpu
+        e2e, e2e_cpu = time.perf_counter() - t, time.process_time() - cpu + watch.stop()[1]
         low = r.households_min
         rows.append(
             (
