@@ -8,6 +8,7 @@ opens it, not a script.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import quote
 
@@ -37,6 +38,7 @@ def _page(name: str, current: str) -> HTMLResponse:
     return HTMLResponse(assemble(name, current), headers={"Cache-Control": "no-cache"})
 
 
+@lru_cache(maxsize=8)  # the files ship with wangge: read once per process
 def assemble(name: str, current: str) -> str:
     """A page with the parts every page shares put in: ``<!-- shell: head -->`` (meta, the
     map library, the fonts, wangge.css), ``pages`` (brand and the pages' links, ``current``

@@ -6,12 +6,15 @@ main thread of a script (fork) and from a request's or a job's thread (fork serv
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 import threading
 
 import numpy as np
 import pytest
 import shapely
 
+from gis.errors import WanggeError
 from gis.partition import chunks, partition
 from gis.partition.chunks import _chunks, unit_parts
 from gis.partition.graph import unit_graph
@@ -92,3 +95,15 @@ def test_the_chunk_size_does_not_change_the_units(town) -> None:
     apart = unit_graph(inputs, barriers, workers=1, chunk_buildings=1)
     assert len(unit_parts(inputs, barriers, workers=1, chunk_buildings=1)) == len(inputs.codes)
     assert_same_units(whole, apart)
+
+
+def _die(packed) -> None:  # a worker the kernel killed, as for memory
+    os._exit(9)
+
+
+def test_a_worker_that_dies_is_a_problem_that_says_what_to_do(town, monkeypatch) -> None:
+    inputs = prepare(*town)
+    monkeypatch.setattr(chunks, "_build_packed", _die)
+    monkeypatch.setattr(chunks, "_context", lambda: multiprocessing.get_context("fork"))
+    with pytest.raises(WanggeError, match=r"for want of memory.*workers=1"):
+        unit_graph(inputs, (None,) * len(inputs.crs), workers=2, chunk_buildings=50)
